@@ -1,0 +1,61 @@
+// Breadth-first search: states are expanded in order of distance from the
+// initial states, so the first violation found for a property has a shortest
+// trace. State ids are assigned in BFS order, which is also queue order, so
+// the queue stores only packed states.
+
+import { NO_PARENT, type Exploration } from './explore.js';
+import { StateQueue } from './queue.js';
+
+/** Explore; returns the peak queue length. */
+export function bfs(x: Exploration): number {
+  const m = x.m;
+  const st = x.stepper;
+  const q = new StateQueue(m.words);
+  const nInst = m.instances.length;
+  const hasStepProps = m.stepProperties.length > 0;
+  const maxDepth = x.opts.maxDepth;
+
+  for (let i = 0; i < m.inits.length && !x.done; i++) {
+    if (x.add(m.inits[i]!, 0, NO_PARENT, i, 0) >= 0) q.push(m.inits[i]!, 0);
+  }
+  let cur = 0;
+  let depth = 0;
+  let levelEnd = x.distinct; // ids below this are at `depth`
+  while (q.size > 0 && !x.done) {
+    if (cur === levelEnd) {
+      depth++;
+      levelEnd = x.distinct;
+    }
+    const chunk = q.shiftChunk();
+    const off = q.shiftOffset();
+    const id = cur++;
+    let enabled = 0;
+    if (maxDepth !== undefined && depth >= maxDepth) {
+      // At the bound: find out whether anything new lies beyond, and whether
+      // the state is a deadlock, without storing successors.
+      for (let i = 0; i < nInst; i++) {
+        if (!st.fire(chunk, off, i)) continue;
+        enabled++;
+        if (x.inConstraint() && !x.isStored(st.succ)) x.truncated = true;
+      }
+    } else {
+      for (let i = 0; i < nInst; i++) {
+        if (!st.fire(chunk, off, i)) continue;
+        enabled++;
+        if (!x.inConstraint()) continue;
+        x.transitions++;
+        x.coverage[i]!++;
+        if (hasStepProps) x.checkStep(id, i);
+        if (x.add(st.succ, 0, id, i, depth + 1) >= 0) q.push(st.succ, 0);
+        if (x.done) {
+          if (i < nInst - 1) x.truncated = true;
+          break;
+        }
+      }
+    }
+    if (enabled === 0) x.deadlocked(chunk, off, id);
+    x.checkpoint(q.size, depth);
+  }
+  if (q.size > 0) x.truncated = true;
+  return q.peak;
+}

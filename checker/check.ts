@@ -1,0 +1,75 @@
+// The entry point: run a strategy over a compiled model and turn what it
+// found into a result, rebuilding each counterexample by replaying actions
+// from its initial state (only parent records are kept during search).
+
+import { bfs } from './bfs.js';
+import { dfs } from './dfs.js';
+import { Exploration, type Violation } from './explore.js';
+import { compileModel, type CompiledModel, type ModelDefinition } from './model.js';
+import type { CheckOptions, CheckResult, PropertyResult, Trace, Verdict } from './result.js';
+import { Stepper } from './stepper.js';
+
+export function check(m: CompiledModel, opts: CheckOptions = {}): CheckResult {
+  const strategy = opts.strategy ?? 'bfs';
+  const x = new Exploration(m, opts, strategy === 'dfs' && opts.maxDepth !== undefined);
+  const frontierPeak = strategy === 'bfs' ? bfs(x) : dfs(x);
+  const complete = !x.truncated;
+  const seconds = (performance.now() - x.started) / 1000;
+  const properties: PropertyResult[] = m.properties.map((p, i) => {
+    const v = x.violations[i];
+    const verdict: Verdict = v ? 'violated' : complete ? 'holds' : 'unknown';
+    return { name: p.name, kind: p.kind, doc: p.doc, verdict, ...(v ? { trace: rebuildTrace(x, v) } : {}) };
+  });
+  const coverage = m.instances.map((inst, i) => ({ label: inst.label, family: inst.family, count: x.coverage[i]! }));
+  const n = x.distinct;
+  return {
+    model: m.name,
+    params: m.params,
+    strategy,
+    exact: x.set.exact,
+    complete,
+    ...(x.stopReason ? { stopReason: x.stopReason } : !complete && x.truncated ? { stopReason: 'depth' as const } : {}),
+    properties,
+    stats: {
+      distinct: n,
+      transitions: x.transitions,
+      depth: x.maxDepth,
+      seconds,
+      statesPerSecond: seconds > 0 ? n / seconds : 0,
+      peakRssBytes: process.resourceUsage().maxRSS * 1024,
+      visitedBytes: x.set.bytes,
+      frontierPeak,
+      stateBytes: m.words * 4,
+    },
+    coverage,
+    neverFired: coverage.filter((c) => c.count === 0).map((c) => c.label),
+    collisionProbability: x.set.exact ? 0 : (n * Math.max(0, x.transitions + m.inits.length - n)) / 2 ** 64,
+  };
+}
+
+/** Compile with the given parameters and check. */
+export function checkModel(def: ModelDefinition, params: Readonly<Record<string, number>> = {}, opts: CheckOptions = {}): CheckResult {
+  return check(compileModel(def, params), opts);
+}
+
+function rebuildTrace(x: Exploration, v: Violation): Trace {
+  const { init, actions } = x.pathTo(v.stateId);
+  if (v.instance >= 0) actions.push(v.instance);
+  const p = x.m.properties[v.property]!;
+  return replayInstances(x.m, init, actions, p.name, p.kind);
+}
+
+/**
+ * Re-execute instances from an initial state. Throws if one is not enabled:
+ * a trace from our own search always replays, so that is a bug.
+ */
+export function replayInstances(m: CompiledModel, init: number, instances: readonly number[], property: string, kind: Trace['kind']): Trace {
+  const st = new Stepper(m);
+  const states: Uint32Array[] = [m.inits[init]!.slice()];
+  for (const i of instances) {
+    const next = st.apply(states[states.length - 1]!, i);
+    if (!next) throw new Error(`internal: trace step ${m.instances[i]!.label} is not enabled on replay`);
+    states.push(next);
+  }
+  return { property, kind, initIndex: init, states, actions: instances.map((i) => m.instances[i]!) };
+}

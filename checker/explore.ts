@@ -1,0 +1,211 @@
+// What every search strategy shares: the visited set, the parent records
+// that rebuild traces, property checks on states and steps, statistics,
+// coverage, budgets and progress. A strategy decides only the order in which
+// states are expanded.
+
+import { fingerprintHi, fingerprintLo } from './hash.js';
+import { GrowableU32 } from './growable.js';
+import { ExactSet, FingerprintSet, type StateSet } from './stateset.js';
+import { Stepper } from './stepper.js';
+import { ModelError } from './errors.js';
+import type { CompiledModel } from './model.js';
+import type { CheckOptions, Progress, StopReason } from './result.js';
+
+const NO_PARENT = 0xffffffff;
+
+/** A violation found during search; its trace is rebuilt at the end. */
+export interface Violation {
+  /** Index into `model.properties`. */
+  readonly property: number;
+  /** The state reached by the trace (for step properties: the state before the step). */
+  readonly stateId: number;
+  /** For step properties, the violating instance; otherwise -1. */
+  readonly instance: number;
+}
+
+export class Exploration {
+  readonly stepper: Stepper;
+  readonly set: StateSet;
+  readonly parents = new GrowableU32();
+  /** Action instance that reached each state; for roots, the initial-state index. */
+  readonly via = new GrowableU32();
+  readonly coverage: Float64Array;
+  readonly violations: (Violation | undefined)[];
+  transitions = 0;
+  maxDepth = 0;
+  stopReason: StopReason | undefined;
+  /** True when some state was left unexpanded by a bound, so verdicts cannot be `holds`. */
+  truncated = false;
+  readonly started = performance.now();
+  private lastProgress: number;
+  private nextCheck = 0;
+  private readonly invariantBase: number;
+  private readonly stepBase: number;
+  private readonly deadlockIndex: number;
+  private open: number;
+  // Its own view: the stepper's `next` stays bound to the successor buffer.
+  private readonly stateView: any;
+
+  constructor(
+    readonly m: CompiledModel,
+    readonly opts: CheckOptions,
+    keepIds: boolean,
+  ) {
+    this.stepper = new Stepper(m);
+    this.set = opts.exact ? new ExactSet(m.words) : new FingerprintSet(16, keepIds);
+    this.coverage = new Float64Array(m.instances.length);
+    this.violations = m.properties.map(() => undefined);
+    this.invariantBase = 0;
+    this.stepBase = m.invariants.length;
+    this.deadlockIndex = m.checkDeadlock ? m.properties.length - 1 : -1;
+    this.open = m.properties.length;
+    this.lastProgress = this.started;
+    this.stateView = m.layout.view();
+  }
+
+  get distinct(): number {
+    return this.set.size;
+  }
+
+  /** True once no property is left to decide, or the user asked to stop at the first violation. */
+  get done(): boolean {
+    return this.stopReason !== undefined;
+  }
+
+  /**
+   * Add a state if it is new. Returns its id, or -1 if it was seen before.
+   * Checks invariants on new states.
+   */
+  add(words: Uint32Array, off: number, parent: number, via: number, depth: number): number {
+    const n = this.m.words;
+    const hi = fingerprintHi(words, off, n);
+    const lo = fingerprintLo(words, off, n);
+    const budget = this.opts.maxMemoryBytes;
+    if (budget !== undefined && this.set.nextGrowthBytes > this.set.bytes) {
+      if (process.memoryUsage.rss() + (this.set.nextGrowthBytes - this.set.bytes) > budget) {
+        this.stop('memory');
+        return -1;
+      }
+    }
+    const id = this.set.size;
+    if (this.set.insert(words, off, hi, lo, id) !== -1) return -1;
+    this.parents.push(parent);
+    this.via.push(via);
+    if (this.opts.maxStates !== undefined && this.set.size >= this.opts.maxStates) this.stop('states');
+    if (depth > this.maxDepth) this.maxDepth = depth;
+    this.opts.onState?.(words.subarray(off, off + n), depth);
+    if (this.m.invariants.length) this.checkInvariants(words, off, id);
+    return id;
+  }
+
+  private checkInvariants(words: Uint32Array, off: number, id: number): void {
+    const v = this.stateView;
+    v.bind(words, off);
+    const invs = this.m.invariants;
+    for (let k = 0; k < invs.length; k++) {
+      const p = this.invariantBase + k;
+      if (this.violations[p] !== undefined) continue;
+      let ok: boolean;
+      try {
+        ok = invs[k]!.check(v);
+      } catch (e) {
+        throw new ModelError(`invariant ${invs[k]!.name} threw: ${(e as Error).message}`);
+      }
+      if (!ok) this.violate({ property: p, stateId: id, instance: -1 });
+    }
+  }
+
+  /** Check step properties on the step the stepper has just fired. */
+  checkStep(parentId: number, instance: number): void {
+    const props = this.m.stepProperties;
+    const act = this.m.instances[instance]!;
+    for (let k = 0; k < props.length; k++) {
+      const p = this.stepBase + k;
+      if (this.violations[p] !== undefined) continue;
+      let ok: boolean;
+      try {
+        ok = props[k]!.check(this.stepper.cur, act, this.stepper.next);
+      } catch (e) {
+        throw new ModelError(`step property ${props[k]!.name} threw on ${act.label}: ${(e as Error).message}`);
+      }
+      if (!ok) this.violate({ property: p, stateId: parentId, instance });
+    }
+  }
+
+  /** True if the state is already in the visited set. */
+  isStored(words: Uint32Array): boolean {
+    const n = this.m.words;
+    return this.set.get(words, 0, fingerprintHi(words, 0, n), fingerprintLo(words, 0, n)) >= 0;
+  }
+
+  /** Called for an expanded state that had no enabled action. */
+  deadlocked(words: Uint32Array, off: number, id: number): void {
+    if (this.deadlockIndex < 0 || this.violations[this.deadlockIndex] !== undefined) return;
+    const legal = this.m.legalEnd;
+    if (legal) {
+      const v = this.stateView;
+      v.bind(words, off);
+      if (legal(v)) return;
+    }
+    this.violate({ property: this.deadlockIndex, stateId: id, instance: -1 });
+  }
+
+  /** True if the successor in the stepper's buffer is inside the state constraint. */
+  inConstraint(): boolean {
+    const c = this.m.constraint;
+    return c === undefined || c(this.stepper.next);
+  }
+
+  private violate(v: Violation): void {
+    this.violations[v.property] = v;
+    this.open--;
+    if (!this.opts.continueAfterViolation || this.open === 0) this.stop('violation');
+  }
+
+  stop(reason: StopReason): void {
+    if (this.stopReason === undefined) this.stopReason = reason;
+    // A budget may cut the search anywhere; a violation stop is judged by
+    // what the strategy left unexpanded.
+    if (reason !== 'violation') this.truncated = true;
+  }
+
+  /** Budgets and progress, checked every so many states. */
+  checkpoint(queue: number, depth: number): void {
+    if (this.set.size < this.nextCheck) return;
+    this.nextCheck = this.set.size + 1024;
+    const o = this.opts;
+    const now = performance.now();
+    if (o.maxSeconds !== undefined && now - this.started > o.maxSeconds * 1000) this.stop('time');
+    if (o.maxMemoryBytes !== undefined && process.memoryUsage.rss() > o.maxMemoryBytes) this.stop('memory');
+    if (o.onProgress && now - this.lastProgress >= (o.progressIntervalMs ?? 1000)) {
+      this.lastProgress = now;
+      o.onProgress(this.progress(queue, depth, now));
+    }
+  }
+
+  progress(queue: number, depth: number, now = performance.now()): Progress {
+    const seconds = (now - this.started) / 1000;
+    return {
+      distinct: this.set.size,
+      transitions: this.transitions,
+      queue,
+      depth,
+      seconds,
+      statesPerSecond: seconds > 0 ? this.set.size / seconds : 0,
+    };
+  }
+
+  /** Action instances from the initial state to `id`, and which initial state. */
+  pathTo(id: number): { init: number; actions: number[] } {
+    const actions: number[] = [];
+    let x = id;
+    while (this.parents.data[x] !== NO_PARENT) {
+      actions.push(this.via.data[x]!);
+      x = this.parents.data[x]!;
+    }
+    actions.reverse();
+    return { init: this.via.data[x]!, actions };
+  }
+}
+
+export { NO_PARENT };

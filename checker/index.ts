@@ -1,0 +1,7 @@
+// The public API of the engine. Models import from here.
+export * from './layout.js';
+export * from './model.js';
+export * from './result.js';
+export { check, checkModel, replayInstances } from './check.js';
+export { UsageError, ModelError } from './errors.js';
+export { Stepper } from './stepper.js';

@@ -1,0 +1,356 @@
+// State layout: named, bounded integer fields bit-packed into 32-bit words.
+//
+// A state is `words` consecutive Uint32 values; every field has a fixed word,
+// shift and mask, so reading and writing a field is a shift and a mask, and
+// hashing, equality and storage work on the words alone (SPIN's flat state
+// vector, Murphi's fixed record). Models never see the words: they read and
+// write fields by name through a view whose accessors are built once per
+// layout.
+
+export class FieldRangeError extends Error {
+  constructor(
+    readonly field: string,
+    readonly value: unknown,
+    readonly min: number,
+    readonly max: number,
+  ) {
+    super(`field ${field} = ${String(value)} is outside its declared range ${min}..${max}`);
+    this.name = 'FieldRangeError';
+  }
+}
+
+export interface IntSpec {
+  readonly kind: 'int';
+  readonly min: number;
+  readonly max: number;
+}
+export interface BoolSpec {
+  readonly kind: 'bool';
+}
+export interface EnumSpec<E extends Record<string, number> = Record<string, number>> {
+  readonly kind: 'enum';
+  readonly values: E;
+}
+export interface ArraySpec<T extends ElementSpec = ElementSpec> {
+  readonly kind: 'array';
+  readonly length: number;
+  readonly of: T;
+}
+export type ScalarSpec = IntSpec | BoolSpec | EnumSpec;
+export type BlockSpec = { readonly [name: string]: ScalarSpec | ArraySpec };
+export type ElementSpec = ScalarSpec | BlockSpec;
+export type AnySpec = ScalarSpec | ArraySpec;
+
+/** An integer field with an inclusive range. */
+export function int(min: number, max: number): IntSpec {
+  if (!Number.isSafeInteger(min) || !Number.isSafeInteger(max) || max < min) {
+    throw new Error(`int(${min}, ${max}): bounds must be integers with min <= max`);
+  }
+  if (max - min > 0x7fffffff) throw new Error(`int(${min}, ${max}): range wider than 31 bits`);
+  return { kind: 'int', min, max };
+}
+
+export function bool(): BoolSpec {
+  return { kind: 'bool' };
+}
+
+/**
+ * A field holding one of a fixed set of named values. The model reads and
+ * writes numbers (`s.phase === Phase.frozen`), traces show the names.
+ */
+export function enumOf<E extends Record<string, number>>(values: E): EnumSpec<E> {
+  const nums = Object.values(values);
+  const sorted = [...nums].sort((a, b) => a - b);
+  if (sorted.length === 0 || sorted.some((v, i) => v !== i)) {
+    throw new Error(`enumOf: values must be 0..n-1, got ${JSON.stringify(values)}`);
+  }
+  return { kind: 'enum', values };
+}
+
+export function array<T extends ElementSpec>(length: number, of: T): ArraySpec<T> {
+  if (!Number.isInteger(length) || length < 1) throw new Error(`array(${length}): length must be >= 1`);
+  return { kind: 'array', length, of };
+}
+
+// ---- view types -----------------------------------------------------------
+
+type ScalarValue<S> = S extends BoolSpec ? boolean : number;
+export type ElementView<T> = T extends ScalarSpec ? ScalarValue<T> : T extends BlockSpec ? BlockView<T> : never;
+export type ArrayView<T extends ElementSpec> = T extends ScalarSpec
+  ? { [index: number]: ScalarValue<T>; readonly length: number }
+  : ReadonlyArray<ElementView<T>>;
+export type BlockView<B extends BlockSpec> = {
+  -readonly [K in keyof B]: B[K] extends ArraySpec<infer T> ? ArrayView<T> : ScalarValue<B[K]>;
+};
+
+/** A view over one packed state; rebinding it to another state is O(1). */
+export interface ViewHandle {
+  /** Point the view at the state that starts at `offset` in `words`. */
+  bind(words: Uint32Array, offset: number): void;
+}
+export type StateView<B extends BlockSpec> = BlockView<B> & ViewHandle;
+
+// ---- flattened fields -----------------------------------------------------
+
+/** One leaf field after flattening, with its packed position. */
+export interface Field {
+  /** Display path, e.g. `vcpu[1].mode`. */
+  readonly path: string;
+  readonly spec: ScalarSpec;
+  readonly min: number;
+  readonly max: number;
+  readonly word: number;
+  readonly shift: number;
+  readonly mask: number;
+  /** For enum fields: value index -> name. */
+  readonly names?: readonly string[];
+}
+
+function scalarRange(spec: ScalarSpec): [number, number] {
+  switch (spec.kind) {
+    case 'int':
+      return [spec.min, spec.max];
+    case 'bool':
+      return [0, 1];
+    case 'enum':
+      return [0, Object.keys(spec.values).length - 1];
+  }
+}
+
+function bitsFor(span: number): number {
+  let bits = 0;
+  while (2 ** bits < span) bits++;
+  return bits;
+}
+
+// A block may itself have a field called `kind`, so look at the value's type.
+function isScalar(spec: ElementSpec | ArraySpec): spec is ScalarSpec {
+  const kind = (spec as { kind?: unknown }).kind;
+  return kind === 'int' || kind === 'bool' || kind === 'enum';
+}
+
+interface Slot {
+  word: number;
+  shift: number;
+  mask: number;
+  min: number;
+  max: number;
+}
+
+// The root object a view carries: the buffer and offset it is bound to. Block
+// views inside arrays hold a reference to the root so one bind moves them all.
+interface Root {
+  b: Uint32Array;
+  o: number;
+}
+
+function defineScalar(target: object, key: string | number, spec: ScalarSpec, slot: Slot, path: string, root: (self: any) => Root): void {
+  const { word, shift, mask, min, max } = slot;
+  const clear = ~(mask << shift) >>> 0;
+  if (spec.kind === 'bool') {
+    Object.defineProperty(target, key, {
+      enumerable: true,
+      get(this: any) {
+        const r = root(this);
+        return ((r.b[r.o + word]! >>> shift) & mask) !== 0;
+      },
+      set(this: any, v: boolean) {
+        if (typeof v !== 'boolean') throw new FieldRangeError(path, v, 0, 1);
+        const r = root(this);
+        const i = r.o + word;
+        r.b[i] = (r.b[i]! & clear) | ((v ? 1 : 0) << shift);
+      },
+    });
+    return;
+  }
+  Object.defineProperty(target, key, {
+    enumerable: true,
+    get(this: any) {
+      const r = root(this);
+      return ((r.b[r.o + word]! >>> shift) & mask) + min;
+    },
+    set(this: any, v: number) {
+      if (!(v >= min && v <= max) || Math.floor(v) !== v) throw new FieldRangeError(path, v, min, max);
+      const r = root(this);
+      const i = r.o + word;
+      r.b[i] = ((r.b[i]! & clear) | (((v - min) & mask) << shift)) >>> 0;
+    },
+  });
+}
+
+/**
+ * A compiled layout: field positions, the number of words per state, and a
+ * factory for named views.
+ */
+export class Layout<B extends BlockSpec = BlockSpec> {
+  readonly fields: readonly Field[];
+  readonly words: number;
+  readonly bits: number;
+  private readonly fieldIndex = new Map<string, Field>();
+
+  constructor(readonly spec: B) {
+    const fields: Field[] = [];
+    let word = 0;
+    let used = 0;
+    let totalBits = 0;
+    const place = (path: string, s: ScalarSpec): Field => {
+      const [min, max] = scalarRange(s);
+      const bits = bitsFor(max - min + 1);
+      if (used + bits > 32) {
+        word++;
+        used = 0;
+      }
+      const f: Field = {
+        path,
+        spec: s,
+        min,
+        max,
+        word,
+        shift: used,
+        mask: bits === 32 ? 0xffffffff : (1 << bits) - 1,
+        ...(s.kind === 'enum' ? { names: enumNames(s) } : {}),
+      };
+      used += bits;
+      totalBits += bits;
+      fields.push(f);
+      return f;
+    };
+    const walk = (prefix: string, block: BlockSpec): void => {
+      for (const [name, s] of Object.entries(block)) {
+        if (!/^[A-Za-z_$][A-Za-z0-9_$]*$/.test(name) || name === 'bind') {
+          throw new Error(`layout: field name ${JSON.stringify(name)} is not allowed`);
+        }
+        const path = prefix ? `${prefix}.${name}` : name;
+        if (s.kind === 'array') {
+          for (let i = 0; i < s.length; i++) {
+            const el = s.of;
+            if (isScalar(el)) place(`${path}[${i}]`, el);
+            else walk(`${path}[${i}]`, el);
+          }
+        } else if (isScalar(s)) {
+          place(path, s);
+        } else {
+          throw new Error(`layout: field ${path} has an unknown spec`);
+        }
+      }
+    };
+    walk('', spec);
+    this.fields = fields;
+    this.words = word + 1;
+    this.bits = totalBits;
+    for (const f of fields) this.fieldIndex.set(f.path, f);
+  }
+
+  field(path: string): Field | undefined {
+    return this.fieldIndex.get(path);
+  }
+
+  /** A fresh view; bind it to a state before use. */
+  view(): StateView<B> {
+    const root: Root & ViewHandle = {
+      b: new Uint32Array(this.words),
+      o: 0,
+      bind(words: Uint32Array, offset: number) {
+        this.b = words;
+        this.o = offset;
+      },
+    };
+    const fieldsByPath = this.fieldIndex;
+    const slotOf = (path: string): Field => fieldsByPath.get(path)!;
+    const rootSelf = (self: any): Root => self;
+    const rootOf = (self: any): Root => self.$r;
+    const build = (target: any, prefix: string, block: BlockSpec, getRoot: (self: any) => Root): void => {
+      for (const [name, s] of Object.entries(block)) {
+        const path = prefix ? `${prefix}.${name}` : name;
+        if (s.kind === 'array') {
+          const el = s.of;
+          if (isScalar(el)) {
+            const arr: any = {};
+            Object.defineProperty(arr, '$r', { value: root });
+            Object.defineProperty(arr, 'length', { value: s.length });
+            for (let i = 0; i < s.length; i++) {
+              const p = `${path}[${i}]`;
+              defineScalar(arr, i, el, slotOf(p), p, rootOf);
+            }
+            Object.defineProperty(target, name, { value: Object.freeze(arr), enumerable: true });
+          } else {
+            const blocks: any[] = [];
+            for (let i = 0; i < s.length; i++) {
+              const bv: any = {};
+              Object.defineProperty(bv, '$r', { value: root });
+              build(bv, `${path}[${i}]`, el, rootOf);
+              blocks.push(Object.seal(bv));
+            }
+            Object.defineProperty(target, name, { value: Object.freeze(blocks), enumerable: true });
+          }
+        } else {
+          defineScalar(target, name, s as ScalarSpec, slotOf(path), path, getRoot);
+        }
+      }
+    };
+    build(root, '', this.spec, rootSelf);
+    return Object.seal(root) as unknown as StateView<B>;
+  }
+
+  /** Decode one field of a packed state to its number (bools as 0/1). */
+  read(words: ArrayLike<number>, offset: number, f: Field): number {
+    return ((words[offset + f.word]! >>> f.shift) & f.mask) + f.min;
+  }
+
+  /** A plain nested object of the state, for display and export. */
+  toObject(words: ArrayLike<number>, offset = 0): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    let k = 0;
+    const walk = (target: Record<string, unknown>, block: BlockSpec): void => {
+      for (const [name, s] of Object.entries(block)) {
+        if (s.kind === 'array') {
+          const arr: unknown[] = [];
+          for (let i = 0; i < s.length; i++) {
+            if (isScalar(s.of)) arr.push(this.display(this.fields[k++]!, words, offset));
+            else {
+              const o: Record<string, unknown> = {};
+              walk(o, s.of);
+              arr.push(o);
+            }
+          }
+          target[name] = arr;
+        } else target[name] = this.display(this.fields[k++]!, words, offset);
+      }
+    };
+    walk(out, this.spec);
+    return out;
+  }
+
+  /** A field's value as shown to people: enum names, booleans, numbers. */
+  display(f: Field, words: ArrayLike<number>, offset = 0): number | boolean | string {
+    const v = this.read(words, offset, f);
+    if (f.spec.kind === 'bool') return v !== 0;
+    if (f.names) return f.names[v] ?? v;
+    return v;
+  }
+
+  /** Fields whose values differ between two states, in layout order. */
+  diff(a: ArrayLike<number>, b: ArrayLike<number>): Field[] {
+    return this.fields.filter((f) => this.read(a, 0, f) !== this.read(b, 0, f));
+  }
+
+  /** Check every field of a packed state is within range (for loaded traces). */
+  validate(words: ArrayLike<number>): string | undefined {
+    if (words.length !== this.words) return `state has ${words.length} words, layout has ${this.words}`;
+    for (const f of this.fields) {
+      const raw = (words[f.word]! >>> f.shift) & f.mask;
+      if (raw + f.min > f.max) return `field ${f.path} holds ${raw + f.min}, outside ${f.min}..${f.max}`;
+    }
+    return undefined;
+  }
+}
+
+function enumNames(s: EnumSpec): string[] {
+  const names: string[] = [];
+  for (const [name, v] of Object.entries(s.values)) names[v] = name;
+  return names;
+}
+
+export function defineLayout<B extends BlockSpec>(spec: B): Layout<B> {
+  return new Layout(spec);
+}

@@ -1,0 +1,99 @@
+// Options in, results out: a result is plain data that the CLI prints and
+// tests assert on.
+
+import type { ActionInstance, Params, PropertyKind } from './model.js';
+
+export type Strategy = 'bfs' | 'dfs';
+export type Verdict = 'holds' | 'violated' | 'unknown';
+export type StopReason = 'violation' | 'depth' | 'states' | 'time' | 'memory';
+
+export interface Progress {
+  readonly distinct: number;
+  readonly transitions: number;
+  readonly queue: number;
+  readonly depth: number;
+  readonly seconds: number;
+  readonly statesPerSecond: number;
+}
+
+export interface CheckOptions {
+  readonly strategy?: Strategy;
+  /** Keep searching after a violation until every property has a verdict. */
+  readonly continueAfterViolation?: boolean;
+  /** Do not expand states at this many steps from an initial state. */
+  readonly maxDepth?: number;
+  readonly maxStates?: number;
+  readonly maxSeconds?: number;
+  /** Stop cleanly (verdicts `unknown`) before the process's memory passes this. */
+  readonly maxMemoryBytes?: number;
+  /** Store whole states instead of 64-bit fingerprints: no collisions, more memory. */
+  readonly exact?: boolean;
+  readonly onProgress?: (p: Progress) => void;
+  readonly progressIntervalMs?: number;
+  /** Called once for every distinct state found (tests, exports). */
+  readonly onState?: (state: Uint32Array, depth: number) => void;
+}
+
+/**
+ * A counterexample: `states[0]` is an initial state and `actions[i]` takes
+ * `states[i]` to `states[i + 1]`. For a step property the last action is the
+ * violating step.
+ */
+export interface Trace {
+  readonly property: string;
+  readonly kind: PropertyKind;
+  readonly initIndex: number;
+  readonly states: readonly Uint32Array[];
+  readonly actions: readonly ActionInstance[];
+}
+
+export interface PropertyResult {
+  readonly name: string;
+  readonly kind: PropertyKind;
+  readonly doc: string;
+  readonly verdict: Verdict;
+  readonly trace?: Trace;
+}
+
+export interface CoverageEntry {
+  readonly label: string;
+  readonly family: string;
+  readonly count: number;
+}
+
+export interface Stats {
+  readonly distinct: number;
+  readonly transitions: number;
+  /** Most steps from an initial state to a stored state (for BFS: the diameter). */
+  readonly depth: number;
+  readonly seconds: number;
+  readonly statesPerSecond: number;
+  /** Peak resident set size of the process, bytes. */
+  readonly peakRssBytes: number;
+  /** Bytes held by the visited set at the end. */
+  readonly visitedBytes: number;
+  /** Largest frontier (BFS queue or DFS stack), in states. */
+  readonly frontierPeak: number;
+  /** Bytes of one packed state. */
+  readonly stateBytes: number;
+}
+
+export interface CheckResult {
+  readonly model: string;
+  readonly params: Params;
+  readonly strategy: Strategy;
+  readonly exact: boolean;
+  /** True when the whole reachable space (within constraint and bounds) was explored. */
+  readonly complete: boolean;
+  readonly stopReason?: StopReason;
+  readonly properties: readonly PropertyResult[];
+  readonly stats: Stats;
+  readonly coverage: readonly CoverageEntry[];
+  /** Labels of action instances that never fired. */
+  readonly neverFired: readonly string[];
+  /**
+   * Estimated probability that two distinct states shared a fingerprint
+   * (TLC's optimistic estimate n·(t−n)/2^64); 0 in exact mode.
+   */
+  readonly collisionProbability: number;
+}

@@ -1,0 +1,206 @@
+// Visited-state sets on typed arrays with open addressing and linear probing.
+//
+// FingerprintSet keeps 64-bit fingerprints only (TLC's FPSet): 8 bytes a slot,
+// plus 4 for the state id when the search needs to find a state again (DFS
+// with a depth bound). ExactSet keeps whole packed states and never confuses
+// two states: the reference for tests and for users who want certainty.
+
+import { fingerprintHi } from './hash.js';
+
+export interface StateSet {
+  /** Distinct states stored. */
+  readonly size: number;
+  /** Bytes held by the table. */
+  readonly bytes: number;
+  /** Bytes the table will hold after its next growth. */
+  readonly nextGrowthBytes: number;
+  /** True if the set is exact (no fingerprint collisions possible). */
+  readonly exact: boolean;
+  /**
+   * Insert the state (hash halves already computed). Returns -1 when it was
+   * new, otherwise the id stored with the existing entry (0 if ids are not kept).
+   */
+  insert(words: Uint32Array, off: number, hi: number, lo: number, id: number): number;
+  /** The id stored for the state, or -1 if absent. */
+  get(words: Uint32Array, off: number, hi: number, lo: number): number;
+  /** Overwrite the id kept for a present state (no-op when ids are not kept). */
+  setId(words: Uint32Array, off: number, hi: number, lo: number, id: number): void;
+}
+
+const MAX_LOAD = 0.75;
+
+export class FingerprintSet implements StateSet {
+  readonly exact = false;
+  size = 0;
+  private mask: number;
+  private fps: Uint32Array;
+  private ids: Uint32Array | null;
+
+  constructor(capacityLog2 = 16, private readonly keepIds = false) {
+    const cap = 1 << capacityLog2;
+    this.mask = cap - 1;
+    this.fps = new Uint32Array(cap * 2);
+    this.ids = keepIds ? new Uint32Array(cap) : null;
+  }
+
+  get bytes(): number {
+    return this.fps.byteLength + (this.ids?.byteLength ?? 0);
+  }
+  get nextGrowthBytes(): number {
+    return this.size + 1 > (this.mask + 1) * MAX_LOAD ? this.bytes * 2 : this.bytes;
+  }
+
+  insert(_w: Uint32Array, _off: number, hi: number, lo: number, id: number): number {
+    if (this.size + 1 > (this.mask + 1) * MAX_LOAD) this.grow();
+    const fps = this.fps;
+    let i = hi & this.mask;
+    for (;;) {
+      const h = fps[2 * i]!;
+      const l = fps[2 * i + 1]!;
+      if (l === 0 && h === 0) {
+        fps[2 * i] = hi;
+        fps[2 * i + 1] = lo;
+        if (this.ids) this.ids[i] = id;
+        this.size++;
+        return -1;
+      }
+      if (h === hi && l === lo) return this.ids ? this.ids[i]! : 0;
+      i = (i + 1) & this.mask;
+    }
+  }
+
+  get(_w: Uint32Array, _off: number, hi: number, lo: number): number {
+    const fps = this.fps;
+    let i = hi & this.mask;
+    for (;;) {
+      const h = fps[2 * i]!;
+      const l = fps[2 * i + 1]!;
+      if (l === 0 && h === 0) return -1;
+      if (h === hi && l === lo) return this.ids ? this.ids[i]! : 0;
+      i = (i + 1) & this.mask;
+    }
+  }
+
+  setId(_w: Uint32Array, _off: number, hi: number, lo: number, id: number): void {
+    if (!this.ids) return;
+    let i = hi & this.mask;
+    while (!(this.fps[2 * i] === hi && this.fps[2 * i + 1] === lo)) i = (i + 1) & this.mask;
+    this.ids[i] = id;
+  }
+
+  private grow(): void {
+    const old = this.fps;
+    const oldIds = this.ids;
+    const cap = (this.mask + 1) * 2;
+    this.mask = cap - 1;
+    this.fps = new Uint32Array(cap * 2);
+    this.ids = oldIds ? new Uint32Array(cap) : null;
+    for (let j = 0; j < old.length / 2; j++) {
+      const hi = old[2 * j]!;
+      const lo = old[2 * j + 1]!;
+      if (hi === 0 && lo === 0) continue;
+      let i = hi & this.mask;
+      while (this.fps[2 * i] !== 0 || this.fps[2 * i + 1] !== 0) i = (i + 1) & this.mask;
+      this.fps[2 * i] = hi;
+      this.fps[2 * i + 1] = lo;
+      if (this.ids) this.ids[i] = oldIds![j]!;
+    }
+  }
+}
+
+export class ExactSet implements StateSet {
+  readonly exact = true;
+  size = 0;
+  private mask: number;
+  private keys: Uint32Array;
+  private used: Uint8Array;
+  private ids: Uint32Array;
+
+  constructor(
+    private readonly words: number,
+    capacityLog2 = 12,
+  ) {
+    const cap = 1 << capacityLog2;
+    this.mask = cap - 1;
+    this.keys = new Uint32Array(cap * words);
+    this.used = new Uint8Array(cap);
+    this.ids = new Uint32Array(cap);
+  }
+
+  get bytes(): number {
+    return this.keys.byteLength + this.used.byteLength + this.ids.byteLength;
+  }
+  get nextGrowthBytes(): number {
+    return this.size + 1 > (this.mask + 1) * MAX_LOAD ? this.bytes * 2 : this.bytes;
+  }
+
+  private find(w: Uint32Array, off: number, hi: number): number {
+    const n = this.words;
+    let i = hi & this.mask;
+    for (;;) {
+      if (!this.used[i]) return ~i;
+      const base = i * n;
+      let same = true;
+      for (let k = 0; k < n; k++) {
+        if (this.keys[base + k] !== w[off + k]) {
+          same = false;
+          break;
+        }
+      }
+      if (same) return i;
+      i = (i + 1) & this.mask;
+    }
+  }
+
+  insert(w: Uint32Array, off: number, hi: number, _lo: number, id: number): number {
+    if (this.size + 1 > (this.mask + 1) * MAX_LOAD) this.grow();
+    const at = this.find(w, off, hi);
+    if (at >= 0) return this.ids[at]!;
+    const i = ~at;
+    this.keys.set(w.subarray(off, off + this.words), i * this.words);
+    this.used[i] = 1;
+    this.ids[i] = id;
+    this.size++;
+    return -1;
+  }
+
+  get(w: Uint32Array, off: number, hi: number, _lo: number): number {
+    const at = this.find(w, off, hi);
+    return at >= 0 ? this.ids[at]! : -1;
+  }
+
+  setId(w: Uint32Array, off: number, hi: number, _lo: number, id: number): void {
+    const at = this.find(w, off, hi);
+    if (at >= 0) this.ids[at] = id;
+  }
+
+  /** Every stored state, for tests that compare reachable sets. */
+  *states(): Generator<Uint32Array> {
+    for (let i = 0; i <= this.mask; i++) if (this.used[i]) yield this.keys.slice(i * this.words, (i + 1) * this.words);
+  }
+
+  private grow(): void {
+    const n = this.words;
+    const { keys, used, ids } = this;
+    const cap = (this.mask + 1) * 2;
+    this.mask = cap - 1;
+    this.keys = new Uint32Array(cap * n);
+    this.used = new Uint8Array(cap);
+    this.ids = new Uint32Array(cap);
+    this.size = 0;
+    for (let j = 0; j < used.length; j++) {
+      if (!used[j]) continue;
+      const key = keys.subarray(j * n, (j + 1) * n);
+      // The slot is chosen by the same hash the caller uses.
+      const at = ~this.find(key, 0, rehash(key));
+      this.keys.set(key, at * n);
+      this.used[at] = 1;
+      this.ids[at] = ids[j]!;
+      this.size++;
+    }
+  }
+}
+
+function rehash(key: Uint32Array): number {
+  return fingerprintHi(key, 0, key.length);
+}

@@ -1,0 +1,62 @@
+// Successor generation: applies every action instance to a packed state,
+// writing each successor into one reused buffer.
+
+import { FieldRangeError } from './layout.js';
+import { ModelError } from './errors.js';
+import type { CompiledModel } from './model.js';
+
+function wrap(e: unknown, what: string, label: string): ModelError {
+  if (e instanceof ModelError) return e;
+  if (e instanceof FieldRangeError) return new ModelError(`${what} ${label}: ${e.message}`, label);
+  const msg = e instanceof Error ? e.message : String(e);
+  return new ModelError(`${what} ${label} threw: ${msg}`, label);
+}
+
+export class Stepper {
+  /** Bound to the state being expanded. */
+  readonly cur: any;
+  /** Bound to `succ`, the successor being built. */
+  readonly next: any;
+  readonly succ: Uint32Array;
+  private readonly words: number;
+
+  constructor(private readonly m: CompiledModel) {
+    this.words = m.words;
+    this.cur = m.layout.view();
+    this.next = m.layout.view();
+    this.succ = new Uint32Array(m.words);
+    this.next.bind(this.succ, 0);
+  }
+
+  /**
+   * Try instance `i` on the state at `words[off..]`. On success `succ` holds
+   * the successor, `cur` and `next` are bound to the two states, and the
+   * result is true.
+   */
+  fire(words: Uint32Array, off: number, i: number): boolean {
+    const m = this.m;
+    const fam = m.families[m.instanceFamily[i]!]!;
+    const a = m.instanceArgs;
+    const a0 = a[3 * i]!;
+    const a1 = a[3 * i + 1]!;
+    const a2 = a[3 * i + 2]!;
+    this.cur.bind(words, off);
+    try {
+      if (fam.enabled !== undefined && !fam.enabled(this.cur, a0, a1, a2)) return false;
+    } catch (e) {
+      throw wrap(e, 'guard of', m.instances[i]!.label);
+    }
+    const succ = this.succ;
+    for (let k = 0; k < this.words; k++) succ[k] = words[off + k]!;
+    try {
+      return fam.step(this.next, a0, a1, a2) !== false;
+    } catch (e) {
+      throw wrap(e, 'action', m.instances[i]!.label);
+    }
+  }
+
+  /** The successor of `state` under instance `i`, or null if not enabled. */
+  apply(state: Uint32Array, i: number): Uint32Array | null {
+    return this.fire(state, 0, i) ? this.succ.slice() : null;
+  }
+}
