@@ -19,6 +19,14 @@ export class FieldRangeError extends Error {
   }
 }
 
+/**
+ * By name, not class: a model file loaded by path may carry its own copy of
+ * this module, whose FieldRangeError is a different class.
+ */
+export function isFieldRangeError(e: unknown): e is FieldRangeError {
+  return e instanceof Error && e.name === 'FieldRangeError' && 'field' in e;
+}
+
 export interface IntSpec {
   readonly kind: 'int';
   readonly min: number;

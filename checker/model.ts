@@ -6,7 +6,7 @@
 // (actions expanded to instances such as `vcpuEnter(1)`, initial states
 // packed) and then only works on packed words.
 
-import { FieldRangeError, type BlockSpec, type Layout, type StateView } from './layout.js';
+import { isFieldRangeError, type BlockSpec, type Layout, type StateView } from './layout.js';
 import { ModelError, UsageError } from './errors.js';
 
 export interface ParamSpec {
@@ -87,15 +87,16 @@ export function modelOf<B extends BlockSpec>(layout: Layout<B>, rest: Omit<Model
   return { layout, ...rest };
 }
 
-export interface ModelDefinition {
+export interface ModelDefinition<P extends string = string> {
   readonly name: string;
   readonly description: string;
-  readonly params: Readonly<Record<string, ParamSpec>>;
-  build(params: Params): ModelInstance<any>;
+  readonly params: Readonly<Record<P, ParamSpec>>;
+  build(params: Readonly<Record<P, number>>): ModelInstance<any>;
 }
 
-export function defineModel(def: ModelDefinition): ModelDefinition {
-  for (const [k, p] of Object.entries(def.params)) {
+/** Declare a model; `build` sees its parameters by name, already validated. */
+export function defineModel<P extends string>(def: ModelDefinition<P>): ModelDefinition<P> {
+  for (const [k, p] of Object.entries<ParamSpec>(def.params)) {
     if (!(p.min <= p.default && p.default <= p.max)) {
       throw new Error(`model ${def.name}: parameter ${k} default ${p.default} outside ${p.min}..${p.max}`);
     }
@@ -114,7 +115,7 @@ export function resolveParams(def: ModelDefinition, given: Readonly<Record<strin
       );
     }
   }
-  for (const [k, p] of Object.entries(def.params)) {
+  for (const [k, p] of Object.entries<ParamSpec>(def.params)) {
     const v = k in given ? given[k]! : p.default;
     if (!Number.isInteger(v) || v < p.min || v > p.max) {
       throw new UsageError(`parameter ${k}=${v} is out of range for model ${def.name} (${p.min}..${p.max})`);
@@ -198,7 +199,7 @@ export function compileModel(def: ModelDefinition, given: Readonly<Record<string
     try {
       fn(view);
     } catch (e) {
-      if (e instanceof FieldRangeError) throw new ModelError(`initial state ${i}: ${e.message}`);
+      if (isFieldRangeError(e)) throw new ModelError(`initial state ${i}: ${e.message}`);
       throw new ModelError(`initial state ${i} threw: ${(e as Error).message}`);
     }
     return w;

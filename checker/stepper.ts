@@ -1,13 +1,13 @@
 // Successor generation: applies every action instance to a packed state,
 // writing each successor into one reused buffer.
 
-import { FieldRangeError } from './layout.js';
+import { isFieldRangeError } from './layout.js';
 import { ModelError } from './errors.js';
 import type { CompiledModel } from './model.js';
 
 function wrap(e: unknown, what: string, label: string): ModelError {
   if (e instanceof ModelError) return e;
-  if (e instanceof FieldRangeError) return new ModelError(`${what} ${label}: ${e.message}`, label);
+  if (isFieldRangeError(e)) return new ModelError(`${what} ${label}: ${e.message}`, label);
   const msg = e instanceof Error ? e.message : String(e);
   return new ModelError(`${what} ${label} threw: ${msg}`, label);
 }

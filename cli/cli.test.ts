@@ -1,0 +1,77 @@
+// The command line as users run it: a real process, real exit codes.
+import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const bin = fileURLToPath(new URL('../bin/clockcheck.js', import.meta.url));
+
+export function run(...args: string[]): { code: number; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('clockcheck check', () => {
+  it('exit 0 and the verdict table when everything holds', () => {
+    const r = run('check', 'peterson');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/mutualExclusion\s+invariant\s+holds/);
+    expect(r.stdout).toContain('20 distinct states, 34 transitions');
+    expect(r.stderr).toBe('');
+  });
+
+  it('exit 1 and a numbered counterexample with the fields each step changed', () => {
+    const r = run('check', 'peterson', '--param', 'swapped=1');
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/mutualExclusion\s+invariant\s+VIOLATED\s+6 steps/);
+    expect(r.stdout).toMatch(/\n\s+1\s+request\(0\)\s+proc\[0\]\.pc=setFlag turn=1\n/);
+    expect(r.stdout).toMatch(/6\s+enter\(0\)\s+proc\[0\]\.pc=critical ◀ violates mutualExclusion/);
+  });
+
+  it('exit 3 when a bound leaves a verdict unknown, with a coverage warning', () => {
+    const r = run('check', 'peterson', '--max-depth', '2');
+    expect(r.code).toBe(3);
+    expect(r.stdout).toContain('incomplete: stopped by the depth bound');
+    expect(r.stdout).toContain('warning: never fired: enter(0), enter(1), leave(0), leave(1)');
+  });
+
+  it('--json gives the result as data', () => {
+    const r = run('check', 'diehard', '--json', '--strategy', 'dfs', '--continue');
+    expect(r.code).toBe(1);
+    const j = JSON.parse(r.stdout);
+    expect(j.strategy).toBe('dfs');
+    expect(j.properties[0].verdict).toBe('violated');
+    expect(j.properties[0].trace.steps[0]).toEqual({ index: 0, action: 'initial', changes: { small: 0, big: 0 }, observed: {} });
+    expect(j.properties[0].trace.steps.at(-1).changes.big).toBe(4);
+  });
+
+  it('checks a model file by path, with parameters', () => {
+    const r = run('check', 'examples/diehard.ts', '-p', 'goal=3');
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/bigNotGoal\s+invariant\s+VIOLATED\s+2 steps/);
+  });
+});
+
+describe('bad usage and broken models: one line, exit 2', () => {
+  const cases: [string[], string][] = [
+    [['check', 'nope'], "clockcheck: error: unknown model 'nope' (known: diehard, peterson; or give a path to a model file)"],
+    [['check', 'peterson', '--param', 'x=1'], "clockcheck: error: model peterson has no parameter 'x' (known: swapped)"],
+    [['check', 'peterson', '--param', 'swapped=3'], 'clockcheck: error: parameter swapped=3 is out of range for model peterson (0..1)'],
+    [['check', 'peterson', '--param', 'swapped'], "clockcheck: error: --param expects name=value, got 'swapped'"],
+    [['check', 'peterson', '--bogus'], "clockcheck: error: unknown option '--bogus' (see 'clockcheck help check')"],
+    [['check', 'peterson', '--strategy', 'xfs'], "clockcheck: error: --strategy: 'xfs' is not one of bfs, dfs"],
+    [['check', 'peterson', '--max-memory', '12Q'], "clockcheck: error: --max-memory: '12Q' is not a size (e.g. 512M, 2G)"],
+    [['check', 'no/such/file.ts'], 'clockcheck: error: model file not found: no/such/file.ts'],
+    [['check', 'cli/fixtures/throws.ts'], 'clockcheck: model error: action inc threw: x is three'],
+    [['check', 'cli/fixtures/outOfRange.ts'], 'clockcheck: model error: action inc: field x = 3 is outside its declared range 0..2'],
+    [['check'], "clockcheck: error: check takes one model (a name from 'clockcheck list', or a path), got 0"],
+    [['frob'], "clockcheck: error: unknown command 'frob' (commands: check, list)"],
+  ];
+  for (const [args, line] of cases) {
+    it(args.join(' '), () => {
+      const r = run(...args);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toBe(line + '\n');
+      expect(r.stdout).toBe('');
+    });
+  }
+});

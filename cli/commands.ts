@@ -1,0 +1,120 @@
+// The commands: each declares its options (for parseArgs and help) and runs
+// on parsed values, returning an exit code.
+
+import { check, compileModel, UsageError, type CheckOptions, type CheckResult } from '../checker/index.js';
+import { formatResult, makeStyle } from './format.js';
+import { resultToJson } from './json.js';
+import { parseBytes, parseChoice, parseCount, parseParams, parseSeconds } from './options.js';
+import { progressPrinter } from './progress.js';
+import { builtinModels, resolveModel } from './registry.js';
+
+type OptionSpec = { type: 'string' | 'boolean'; short?: string; multiple?: boolean };
+
+export interface Command {
+  readonly synopsis: string;
+  readonly summary: string;
+  readonly options: Record<string, OptionSpec>;
+  readonly optionDocs: Record<string, string>;
+  run(values: Record<string, unknown>, positionals: string[]): Promise<number>;
+}
+
+export const searchOptions: Record<string, OptionSpec> = {
+  param: { type: 'string', short: 'p', multiple: true },
+  strategy: { type: 'string' },
+  'max-depth': { type: 'string' },
+  'max-states': { type: 'string' },
+  'max-seconds': { type: 'string' },
+  'max-memory': { type: 'string' },
+  exact: { type: 'boolean' },
+  quiet: { type: 'boolean', short: 'q' },
+  'no-color': { type: 'boolean' },
+};
+
+export const searchOptionDocs: Record<string, string> = {
+  param: 'set a model parameter, name=value (repeatable, or comma-separated)',
+  strategy: 'bfs (default: shortest counterexamples) or dfs',
+  'max-depth': 'do not explore beyond this many steps (verdicts become unknown if cut)',
+  'max-states': 'stop after this many distinct states',
+  'max-seconds': 'stop after this much time',
+  'max-memory': 'stop cleanly before the process holds more than this (e.g. 2G)',
+  exact: 'store whole states instead of 64-bit fingerprints (no collisions)',
+  quiet: 'no progress lines on stderr',
+  'no-color': 'plain output (also when NO_COLOR is set or stdout is not a terminal)',
+};
+
+export function searchOptionsFrom(v: Record<string, unknown>, onProgress?: CheckOptions['onProgress']): CheckOptions {
+  const maxDepth = parseCount('--max-depth', v['max-depth'] as string | undefined);
+  const maxStates = parseCount('--max-states', v['max-states'] as string | undefined, 1);
+  const maxSeconds = parseSeconds('--max-seconds', v['max-seconds'] as string | undefined);
+  const maxMemoryBytes = parseBytes('--max-memory', v['max-memory'] as string | undefined);
+  return {
+    strategy: parseChoice('--strategy', v.strategy as string | undefined, ['bfs', 'dfs'] as const, 'bfs'),
+    ...(maxDepth !== undefined ? { maxDepth } : {}),
+    ...(maxStates !== undefined ? { maxStates } : {}),
+    ...(maxSeconds !== undefined ? { maxSeconds } : {}),
+    ...(maxMemoryBytes !== undefined ? { maxMemoryBytes } : {}),
+    exact: v.exact === true,
+    ...(onProgress ? { onProgress } : {}),
+  };
+}
+
+export function useColor(v: Record<string, unknown>): boolean {
+  return v['no-color'] !== true && !process.env.NO_COLOR && process.stdout.isTTY === true;
+}
+
+/** 1 if anything is violated, else 3 if anything is unknown, else 0. */
+export function exitCodeOf(results: readonly CheckResult[]): number {
+  const verdicts = results.flatMap((r) => r.properties.map((p) => p.verdict));
+  if (verdicts.includes('violated')) return 1;
+  if (verdicts.includes('unknown')) return 3;
+  return 0;
+}
+
+const checkCommand: Command = {
+  synopsis: 'check <model> [--param k=v ...]',
+  summary: 'explore every reachable state of a model and check its properties',
+  options: {
+    ...searchOptions,
+    continue: { type: 'boolean' },
+    json: { type: 'boolean' },
+  },
+  optionDocs: {
+    ...searchOptionDocs,
+    continue: 'keep going after a violation until every property has a verdict',
+    json: 'print the result as JSON on stdout',
+  },
+  async run(v, pos) {
+    if (pos.length !== 1) throw new UsageError(`check takes one model (a name from 'clockcheck list', or a path), got ${pos.length}`);
+    const def = await resolveModel(pos[0]!);
+    const m = compileModel(def, parseParams(v.param as string[] | undefined));
+    const progress = progressPrinter(m.name, v.quiet !== true);
+    const opts = { ...searchOptionsFrom(v, progress.onProgress), continueAfterViolation: v.continue === true };
+    const r = check(m, opts);
+    progress.done();
+    if (v.json) process.stdout.write(JSON.stringify(resultToJson(m, r), null, 2) + '\n');
+    else process.stdout.write(formatResult(m, r, makeStyle(useColor(v))) + '\n');
+    return exitCodeOf([r]);
+  },
+};
+
+const listCommand: Command = {
+  synopsis: 'list',
+  summary: 'list the built-in models and their parameters',
+  options: {},
+  optionDocs: {},
+  async run(_v, pos) {
+    if (pos.length) throw new UsageError('list takes no arguments');
+    const lines: string[] = [];
+    for (const [name, { definition: d, group }] of builtinModels()) {
+      lines.push(`${name}  (${group}) ${d.description}`);
+      for (const [k, p] of Object.entries(d.params)) lines.push(`    ${k}=${p.default}  [${p.min}..${p.max}]  ${p.doc}`);
+    }
+    process.stdout.write(lines.join('\n') + '\n');
+    return 0;
+  },
+};
+
+export const commands: Record<string, Command> = {
+  check: checkCommand,
+  list: listCommand,
+};

@@ -1,0 +1,39 @@
+// Results as JSON: plain data with readable traces.
+
+import type { CheckResult, CompiledModel } from '../checker/index.js';
+import { describeTrace } from '../traces/describe.js';
+
+export function resultToJson(m: CompiledModel, r: CheckResult): unknown {
+  return {
+    model: r.model,
+    params: r.params,
+    strategy: r.strategy,
+    exact: r.exact,
+    complete: r.complete,
+    stopReason: r.stopReason ?? null,
+    properties: r.properties.map((p) => ({
+      name: p.name,
+      kind: p.kind,
+      doc: p.doc,
+      verdict: p.verdict,
+      trace: p.trace
+        ? (() => {
+            const t = describeTrace(m, p.trace);
+            return {
+              length: t.length,
+              steps: t.steps.map((s) => ({
+                index: s.index,
+                action: s.action,
+                changes: Object.fromEntries(s.changes),
+                observed: s.observed,
+              })),
+            };
+          })()
+        : null,
+    })),
+    stats: r.stats,
+    coverage: r.coverage,
+    neverFired: r.neverFired,
+    collisionProbability: r.collisionProbability,
+  };
+}
