@@ -39,8 +39,6 @@ export class Exploration {
   readonly started = performance.now();
   private lastProgress: number;
   private nextCheck = 0;
-  private readonly invariantBase: number;
-  private readonly stepBase: number;
   private readonly deadlockIndex: number;
   private open: number;
   // Its own view: the stepper's `next` stays bound to the successor buffer.
@@ -55,8 +53,6 @@ export class Exploration {
     this.set = opts.exact ? new ExactSet(m.words) : new FingerprintSet(16, keepIds);
     this.coverage = new Float64Array(m.instances.length);
     this.violations = m.properties.map(() => undefined);
-    this.invariantBase = 0;
-    this.stepBase = m.invariants.length;
     this.deadlockIndex = m.checkDeadlock ? m.properties.length - 1 : -1;
     this.open = m.properties.length;
     this.lastProgress = this.started;
@@ -103,7 +99,7 @@ export class Exploration {
     v.bind(words, off);
     const invs = this.m.invariants;
     for (let k = 0; k < invs.length; k++) {
-      const p = this.invariantBase + k;
+      const p = this.m.invariantIndex[k]!;
       if (this.violations[p] !== undefined) continue;
       let ok: boolean;
       try {
@@ -120,7 +116,7 @@ export class Exploration {
     const props = this.m.stepProperties;
     const act = this.m.instances[instance]!;
     for (let k = 0; k < props.length; k++) {
-      const p = this.stepBase + k;
+      const p = this.m.stepIndex[k]!;
       if (this.violations[p] !== undefined) continue;
       let ok: boolean;
       try {

@@ -80,6 +80,8 @@ export interface ModelInstance<B extends BlockSpec = BlockSpec> {
   readonly constraint?: (s: StateView<B>) => boolean;
   /** Derived values shown beside each state of a trace (e.g. clock readings). */
   readonly observe?: (s: StateView<B>) => Record<string, number | string | boolean>;
+  /** A short note on a step for people reading a trace (e.g. the values a read returned). */
+  readonly explain?: (before: StateView<B>, action: ActionInstance, after: StateView<B>) => string | undefined;
 }
 
 /** Ties callbacks to the layout's field names and types. */
@@ -151,8 +153,12 @@ export interface CompiledModel {
   readonly legalEnd: ((s: any) => boolean) | undefined;
   readonly constraint: ((s: any) => boolean) | undefined;
   readonly observe: ((s: any) => Record<string, number | string | boolean>) | undefined;
-  /** All properties in report order: invariants, step properties, deadlock. */
+  /** All properties in the order the model declares them, then deadlock. */
   readonly properties: readonly CompiledProperty[];
+  /** Position in `properties` of each invariant and each step property. */
+  readonly invariantIndex: readonly number[];
+  readonly stepIndex: readonly number[];
+  readonly explain: ((before: any, action: ActionInstance, after: any) => string | undefined) | undefined;
 }
 
 function cartesian(domains: readonly (readonly number[])[]): number[][] {
@@ -217,8 +223,7 @@ export function compileModel(def: ModelDefinition, given: Readonly<Record<string
   const checkDeadlock = dl !== false;
   const legalEnd = typeof dl === 'object' ? dl.legalEnd : undefined;
   const properties: CompiledProperty[] = [
-    ...invariants.map((p) => ({ name: p.name, kind: 'invariant' as const, doc: p.doc ?? '' })),
-    ...stepProperties.map((p) => ({ name: p.name, kind: 'step' as const, doc: p.doc ?? '' })),
+    ...props.map((p) => ({ name: p.name, kind: p.kind, doc: p.doc ?? '' })),
     ...(checkDeadlock
       ? [{ name: 'deadlock', kind: 'deadlock' as const, doc: (typeof dl === 'object' && dl.doc) || 'every reachable state has an enabled action' }]
       : []),
@@ -240,7 +245,10 @@ export function compileModel(def: ModelDefinition, given: Readonly<Record<string
     legalEnd,
     constraint: inst.constraint,
     observe: inst.observe,
+    explain: inst.explain,
     properties,
+    invariantIndex: invariants.map((p) => props.indexOf(p)),
+    stepIndex: stepProperties.map((p) => props.indexOf(p)),
   };
 }
 

@@ -7,6 +7,7 @@ import { resultToJson } from './json.js';
 import { parseBytes, parseChoice, parseCount, parseParams, parseSeconds } from './options.js';
 import { progressPrinter } from './progress.js';
 import { builtinModels, resolveModel } from './registry.js';
+import { compareToJson, compareToMarkdown, formatCompare, kvmVariantNames, mismatches, runCompare } from './compare.js';
 
 type OptionSpec = { type: 'string' | 'boolean'; short?: string; multiple?: boolean };
 
@@ -114,7 +115,49 @@ const listCommand: Command = {
   },
 };
 
+const compareCommand: Command = {
+  synopsis: 'compare [--variants a,b,...] [--param k=v ...]',
+  summary: 'check every KVM design variant against every property and show them side by side',
+  options: {
+    ...searchOptions,
+    variants: { type: 'string' },
+    json: { type: 'boolean' },
+    md: { type: 'boolean' },
+    'no-traces': { type: 'boolean' },
+  },
+  optionDocs: {
+    ...searchOptionDocs,
+    variants: `comma-separated variants (default: all; see 'clockcheck list')`,
+    json: 'print the comparison as JSON',
+    md: 'print the comparison as Markdown (table and counterexamples)',
+    'no-traces': 'only the table, no counterexamples',
+  },
+  async run(v, pos) {
+    if (pos.length) throw new UsageError(`compare takes no positional arguments (use --variants ${pos.join(',')})`);
+    if (v.json && v.md) throw new UsageError('--json and --md cannot be used together');
+    const variants = typeof v.variants === 'string' ? v.variants.split(',').map((x) => x.trim()).filter(Boolean) : kvmVariantNames();
+    if (variants.length === 0) throw new UsageError('--variants: no variant given');
+    const params = parseParams(v.param as string[] | undefined);
+    let current = '';
+    const progress = progressPrinter('compare', v.quiet !== true);
+    const opts = searchOptionsFrom(v, (p) => progress.onProgress({ ...p }));
+    const rows = runCompare(variants, params, opts, (name) => {
+      current = name;
+      if (v.quiet !== true && process.stderr.isTTY) process.stderr.write(`\r\x1b[Kchecking ${current}...`);
+    });
+    progress.done();
+    if (v.quiet !== true && process.stderr.isTTY) process.stderr.write('\r\x1b[K');
+    if (v.json) process.stdout.write(JSON.stringify(compareToJson(rows), null, 2) + '\n');
+    else if (v.md) process.stdout.write(compareToMarkdown(rows) + '\n');
+    else process.stdout.write(formatCompare(rows, makeStyle(useColor(v)), v['no-traces'] !== true) + '\n');
+    if (rows.some((r) => mismatches(r).length > 0)) return 1;
+    if (rows.some((r) => !r.result.complete && r.result.properties.some((p) => p.verdict === 'unknown'))) return 3;
+    return 0;
+  },
+};
+
 export const commands: Record<string, Command> = {
   check: checkCommand,
+  compare: compareCommand,
   list: listCommand,
 };

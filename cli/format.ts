@@ -37,6 +37,21 @@ export function fmtParams(p: Readonly<Record<string, number>>): string {
   return e.length ? e.map(([k, v]) => `${k}=${v}`).join(' ') : 'no parameters';
 }
 
+/** Split `items` (space-joined) into lines no wider than `width` visible characters. */
+export function wrapItems(items: string[], width: number): string[] {
+  const visible = (x: string) => x.replace(/\x1b\[[0-9;]*m/g, '').length;
+  const lines: string[] = [];
+  let cur = '';
+  for (const it of items) {
+    if (cur && visible(cur) + 1 + visible(it) > width) {
+      lines.push(cur);
+      cur = it;
+    } else cur = cur ? `${cur} ${it}` : it;
+  }
+  if (cur) lines.push(cur);
+  return lines.length ? lines : [''];
+}
+
 /** Pads columns; `cells[r][c]` may contain ANSI codes, widths use visible length. */
 export function table(rows: string[][], indent = '  '): string {
   const visible = (s: string) => s.replace(/\x1b\[[0-9;]*m/g, '').length;
@@ -98,24 +113,31 @@ export function formatResult(m: CompiledModel, r: CheckResult, st: Style): strin
   return out.join('\n');
 }
 
-export function formatTrace(m: CompiledModel, p: PropertyResult, st: Style): string {
+export interface TraceFormat {
+  /** Initial state as one line, observations only where a read happens. */
+  readonly compact?: boolean;
+}
+
+export function formatTrace(m: CompiledModel, p: PropertyResult, st: Style, f: TraceFormat = {}): string {
   const t = describeTrace(m, p.trace!);
   const lines: string[] = [];
   lines.push(st.bold(`Counterexample for ${p.name} (${p.kind}), ${t.length} steps`) + (p.doc ? st.dim(` — ${p.doc}`) : ''));
-  const rows: string[][] = [];
+  const actionWidth = Math.max(...t.steps.map((s) => s.action.length));
+  const width = Math.max(60, (process.stdout.columns ?? 140) - actionWidth - 12);
   for (const step of t.steps) {
     const last = step.index === t.steps.length - 1;
-    const changes = step.changes.map(([k, v]) => `${k}=${v}`).join(' ');
-    const obs = Object.entries(step.observed)
-      .map(([k, v]) => `${k}=${v}`)
-      .join(' ');
-    const mark = last ? st.red(` ◀ ${p.kind === 'deadlock' ? 'deadlock' : `violates ${p.name}`}`) : '';
-    rows.push([
-      String(step.index).padStart(3),
-      last ? st.bold(step.action) : step.action,
-      (changes || st.dim('(no change)')) + (obs ? st.dim(`  [${obs}]`) : '') + mark,
-    ]);
+    const items: string[] = [];
+    if (step.note) items.push(st.bold(step.note));
+    if (f.compact && step.index === 0) items.push(st.dim('(initial state; clockcheck check shows every field)'));
+    else items.push(...step.changes.map(([k, v]) => `${k}=${v}`));
+    if (step.changes.length === 0) items.push(st.dim('(no change)'));
+    const obs = Object.entries(step.observed).map(([k, v]) => `${k}=${v}`);
+    if (obs.length && !(f.compact && !step.note)) items.push(st.dim(`[${obs.join(' ')}]`));
+    if (last) items.push(st.red(`◀ ${p.kind === 'deadlock' ? 'deadlock' : `violates ${p.name}`}`));
+    const body = wrapItems(items, width);
+    const head = `  ${String(step.index).padStart(3)}  ${(last ? st.bold(step.action) : step.action) + ' '.repeat(actionWidth - step.action.length)}  `;
+    lines.push(head + body[0]);
+    for (const more of body.slice(1)) lines.push(' '.repeat(actionWidth + 9) + more);
   }
-  lines.push(table(rows));
   return lines.join('\n');
 }

@@ -26,6 +26,7 @@ export function resultToJson(m: CompiledModel, r: CheckResult): unknown {
                 action: s.action,
                 changes: Object.fromEntries(s.changes),
                 observed: s.observed,
+                ...(s.note ? { note: s.note } : {}),
               })),
             };
           })()

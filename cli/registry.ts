@@ -7,6 +7,7 @@ import { tsImport } from 'tsx/esm/api';
 import { UsageError, type ModelDefinition } from '../checker/index.js';
 import diehard from '../examples/diehard.js';
 import peterson from '../examples/peterson.js';
+import { kvmModels } from '../specs/kvm.js';
 
 export interface NamedModel {
   readonly definition: ModelDefinition;
@@ -16,6 +17,7 @@ export interface NamedModel {
 
 export function builtinModels(): Map<string, NamedModel> {
   const m = new Map<string, NamedModel>();
+  for (const d of kvmModels) m.set(d.name, { definition: d, group: d.name.startsWith('mutant-') ? 'kvm mutant' : 'kvm design' });
   for (const d of [diehard, peterson]) m.set(d.name, { definition: d, group: 'example' });
   return m;
 }

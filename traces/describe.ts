@@ -14,6 +14,8 @@ export interface StepView {
   readonly changes: ReadonlyArray<readonly [string, Value]>;
   /** Derived values from the model's `observe`, if any. */
   readonly observed: Readonly<Record<string, Value>>;
+  /** The model's note on this step (`explain`), if any. */
+  readonly note?: string;
   /** The whole state. */
   readonly state: Readonly<Record<string, unknown>>;
 }
@@ -32,6 +34,13 @@ export function fieldValues(layout: Layout<any>, s: Uint32Array): [string, Value
 export function describeTrace(m: CompiledModel, t: Trace): TraceView {
   const layout = m.layout;
   const view = layout.view();
+  const prev = layout.view();
+  const explain = (i: number): string | undefined => {
+    if (i === 0 || !m.explain) return undefined;
+    prev.bind(t.states[i - 1]!, 0);
+    view.bind(t.states[i]!, 0);
+    return m.explain(prev, t.actions[i - 1]!, view);
+  };
   const observe = (s: Uint32Array): Record<string, Value> => {
     if (!m.observe) return {};
     view.bind(s, 0);
@@ -39,6 +48,7 @@ export function describeTrace(m: CompiledModel, t: Trace): TraceView {
   };
   const steps: StepView[] = t.states.map((s, i) => ({
     index: i,
+    ...(explain(i) !== undefined ? { note: explain(i)! } : {}),
     action: i === 0 ? 'initial' : t.actions[i - 1]!.label,
     changes:
       i === 0

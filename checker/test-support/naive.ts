@@ -58,7 +58,7 @@ export function naiveExplore(m: CompiledModel): NaiveResult {
     const d = dist.get(keyOf(s))!;
     view.bind(s, 0);
     m.invariants.forEach((inv, k) => {
-      if (!inv.check(view)) note(k, d);
+      if (!inv.check(view)) note(m.invariantIndex[k]!, d);
     });
     const succ = successors(s);
     if (succ.length === 0 && m.checkDeadlock) {
@@ -71,7 +71,7 @@ export function naiveExplore(m: CompiledModel): NaiveResult {
       m.stepProperties.forEach((sp, k) => {
         before.bind(s, 0);
         view.bind(next, 0);
-        if (!sp.check(before, m.instances[inst]!, view)) note(m.invariants.length + k, d + 1);
+        if (!sp.check(before, m.instances[inst]!, view)) note(m.stepIndex[k]!, d + 1);
       });
       const k = keyOf(next);
       if (!dist.has(k)) {

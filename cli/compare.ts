@@ -1,0 +1,131 @@
+// `clockcheck compare`: every variant against every property in one table,
+// with the expectation recorded in specs/ beside each verdict.
+
+import { check, compileModel, type CheckOptions, type CheckResult, type CompiledModel } from '../checker/index.js';
+import { expectationFor, type Expectation } from '../specs/configs.js';
+import { fmtInt, fmtSeconds, formatTrace, table, verdictText, type Style } from './format.js';
+import { resultToJson } from './json.js';
+import { builtinModels } from './registry.js';
+import { UsageError } from '../checker/index.js';
+
+export interface CompareRow {
+  readonly variant: string;
+  readonly model: CompiledModel;
+  readonly result: CheckResult;
+  /** Recorded expectations for these parameters, if specs/ has them. */
+  readonly expected: Readonly<Record<string, Expectation>> | undefined;
+}
+
+export function kvmVariantNames(): string[] {
+  return [...builtinModels()].filter(([, m]) => m.group.startsWith('kvm')).map(([n]) => n);
+}
+
+export function runCompare(
+  variants: readonly string[],
+  params: Readonly<Record<string, number>>,
+  opts: CheckOptions,
+  onStart?: (variant: string) => void,
+): CompareRow[] {
+  const models = builtinModels();
+  for (const v of variants) {
+    const m = models.get(v);
+    if (!m || !m.group.startsWith('kvm')) throw new UsageError(`unknown variant '${v}' (variants: ${kvmVariantNames().join(', ')})`);
+  }
+  return variants.map((variant) => {
+    onStart?.(variant);
+    const model = compileModel(models.get(variant)!.definition, params);
+    const result = check(model, { ...opts, continueAfterViolation: true });
+    return { variant, model, result, expected: expectationFor(variant, model.params) };
+  });
+}
+
+/** A verdict differs from what specs/ records (verdict, or trace length where recorded). */
+export function mismatches(row: CompareRow): string[] {
+  if (!row.expected) return [];
+  const out: string[] = [];
+  for (const p of row.result.properties) {
+    const e = row.expected[p.name];
+    if (!e) continue;
+    if (e.verdict !== p.verdict) out.push(`${row.variant} ${p.name}: expected ${e.verdict}, got ${p.verdict}`);
+    else if (e.steps !== undefined && p.trace && p.trace.actions.length !== e.steps) {
+      out.push(`${row.variant} ${p.name}: expected a ${e.steps}-step counterexample, got ${p.trace.actions.length}`);
+    }
+  }
+  return out;
+}
+
+function cell(row: CompareRow, name: string, st: Style): string {
+  const p = row.result.properties.find((x) => x.name === name);
+  if (!p) return st.dim('-');
+  const text = p.verdict === 'violated' ? st.red(`✗ ${p.trace!.actions.length}`) : p.verdict === 'holds' ? st.green('✓') : st.yellow('?');
+  const e = row.expected?.[name];
+  const off = e && (e.verdict !== p.verdict || (e.steps !== undefined && p.trace && e.steps !== p.trace.actions.length));
+  return off ? `${text}${st.bold(st.yellow('!'))}` : text;
+}
+
+export function formatCompare(rows: readonly CompareRow[], st: Style, withTraces: boolean): string {
+  const names = rows[0]?.result.properties.map((p) => p.name) ?? [];
+  const out: string[] = [];
+  const first = rows[0];
+  if (first) out.push(st.bold('clockcheck compare') + ` · ${Object.entries(first.result.params).map(([k, v]) => `${k}=${v}`).join(' ')}`);
+  out.push(st.dim('  ✓ holds   ✗ n violated, shortest counterexample n steps   ? unknown   ! differs from specs/'));
+  out.push('');
+  out.push(
+    table([
+      [st.dim('variant'), ...names.map((n) => st.dim(n)), st.dim('states'), st.dim('time')],
+      ...rows.map((r) => [
+        r.variant,
+        ...names.map((n) => cell(r, n, st)),
+        fmtInt(r.result.stats.distinct),
+        fmtSeconds(r.result.stats.seconds),
+      ]),
+    ]),
+  );
+  const bad = rows.flatMap(mismatches);
+  const unexpected = rows.filter((r) => !r.expected).map((r) => r.variant);
+  out.push('');
+  if (bad.length) out.push(st.red(st.bold(`${bad.length} verdict(s) differ from specs/:`)) + '\n' + bad.map((b) => `  ${b}`).join('\n'));
+  else if (rows.some((r) => r.expected)) out.push(st.green('every verdict matches the expectation recorded in specs/'));
+  if (unexpected.length) out.push(st.dim(`no expectation recorded in specs/ for these parameters: ${unexpected.join(', ')}`));
+  if (withTraces) {
+    for (const r of rows) {
+      for (const p of r.result.properties) {
+        if (!p.trace) continue;
+        out.push('');
+        out.push(st.bold(`── ${r.variant} ──`));
+        out.push(formatTrace(r.model, p, st, { compact: true }));
+      }
+    }
+  }
+  return out.join('\n');
+}
+
+export function compareToMarkdown(rows: readonly CompareRow[]): string {
+  const names = rows[0]?.result.properties.map((p) => p.name) ?? [];
+  const plain = { bold: (s: string) => s, red: (s: string) => s, green: (s: string) => s, yellow: (s: string) => s, dim: (s: string) => s };
+  const lines = [
+    `| variant | ${names.join(' | ')} | states | time |`,
+    `|---|${names.map(() => ':-:').join('|')}|--:|--:|`,
+    ...rows.map((r) => `| ${r.variant} | ${names.map((n) => cell(r, n, plain)).join(' | ')} | ${fmtInt(r.result.stats.distinct)} | ${fmtSeconds(r.result.stats.seconds)} |`),
+    '',
+    '✓ holds, ✗ n violated with a shortest counterexample of n steps, ? unknown, ! differs from specs/.',
+  ];
+  for (const r of rows) {
+    for (const p of r.result.properties) {
+      if (!p.trace) continue;
+      lines.push('', `### ${r.variant}: ${p.name} (${p.trace.actions.length} steps)`, '', '```', formatTrace(r.model, p, plain, { compact: true }), '```');
+    }
+  }
+  return lines.join('\n');
+}
+
+export function compareToJson(rows: readonly CompareRow[]): unknown {
+  return rows.map((r) => ({
+    variant: r.variant,
+    expected: r.expected ?? null,
+    mismatches: mismatches(r),
+    result: resultToJson(r.model, r.result),
+  }));
+}
+
+export { verdictText };
