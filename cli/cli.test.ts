@@ -53,7 +53,7 @@ describe('clockcheck check', () => {
 
 describe('bad usage and broken models: one line, exit 2', () => {
   const cases: [string[], string][] = [
-    [['check', 'nope'], "clockcheck: error: unknown model 'nope' (known: diehard, peterson; or give a path to a model file)"],
+    [['check', 'nope'], "clockcheck: error: unknown model 'nope' (known: baseline, v1, v3, v3-fixed, marc-userspace, guest-sync-strict, guest-sync-timeout, mutant-request-after-entry, mutant-no-retry, mutant-post-clears-all, mutant-vm-adjust-per-vcpu, mutant-irq-before-adjust, mutant-inject-cumulative, diehard, peterson; or give a path to a model file)"],
     [['check', 'peterson', '--param', 'x=1'], "clockcheck: error: model peterson has no parameter 'x' (known: swapped)"],
     [['check', 'peterson', '--param', 'swapped=3'], 'clockcheck: error: parameter swapped=3 is out of range for model peterson (0..1)'],
     [['check', 'peterson', '--param', 'swapped'], "clockcheck: error: --param expects name=value, got 'swapped'"],
@@ -64,7 +64,7 @@ describe('bad usage and broken models: one line, exit 2', () => {
     [['check', 'cli/fixtures/throws.ts'], 'clockcheck: model error: action inc threw: x is three'],
     [['check', 'cli/fixtures/outOfRange.ts'], 'clockcheck: model error: action inc: field x = 3 is outside its declared range 0..2'],
     [['check'], "clockcheck: error: check takes one model (a name from 'clockcheck list', or a path), got 0"],
-    [['frob'], "clockcheck: error: unknown command 'frob' (commands: check, list)"],
+    [['frob'], "clockcheck: error: unknown command 'frob' (commands: check, compare, list)"],
   ];
   for (const [args, line] of cases) {
     it(args.join(' '), () => {

@@ -19,7 +19,241 @@ export interface CheckConfig {
   readonly expect: Readonly<Record<string, Expectation>>;
 }
 
-export const configs: readonly CheckConfig[] = [];
+const PROPS = ['monoNoRewind', 'monoNoJump', 'bootNoRewind', 'bootExact', 'bootCatchesUp', 'noRetrySpin', 'deadlock'] as const;
+type Prop = (typeof PROPS)[number];
+
+/**
+ * Every property holds for `why`, except the listed violations, each with
+ * the length of its shortest counterexample and its own reason.
+ */
+function expect(why: string, violated: Partial<Record<Prop, [steps: number, why: string]>> = {}): Record<string, Expectation> {
+  const out: Record<string, Expectation> = {};
+  for (const p of PROPS) {
+    const v = violated[p];
+    out[p] = v ? { verdict: 'violated', steps: v[0], why: v[1] } : { verdict: 'holds', why };
+  }
+  return out;
+}
+
+/** v3 is correct here: one suspend, no failure, exact arithmetic (mutants are checked against this). */
+const V3_HOLDS = { suspends: 1, canFail: 0 } as const;
+
+const retryRace = 'unchanged from v3: after a failed suspend the re-request lands after PM_POST_SUSPEND';
+const lostSecondSuspend = 'a vCPU that has not run since suspend 1 runs between PM_SUSPEND_PREPARE and the freeze of suspend 2; its one request bit is spent adjusting for suspend 1 (d > 0, no retry), so nothing adjusts it for suspend 2';
+
+export const configs: readonly CheckConfig[] = [
+  // ---- the default comparison (npm start) ----
+  {
+    name: 'baseline',
+    variant: 'baseline',
+    params: {},
+    expect: expect('upstream KVM never moves a guest clock backwards or touches offs_boot', {
+      monoNoJump: [6, 'the TSC and kvmclock keep counting through the host suspend: the first read after resume is ahead by the whole suspend'],
+      bootCatchesUp: [5, 'nothing tells the guest about the suspend, so BOOTTIME - MONOTONIC stays 0'],
+    }),
+  },
+  {
+    name: 'v1',
+    variant: 'v1',
+    params: {},
+    expect: expect('the host adjusts kvmclock and every TSC inside timekeeping_resume, while every vCPU thread is frozen; pages are rewritten before the next entry'),
+  },
+  {
+    name: 'v3',
+    variant: 'v3',
+    params: {},
+    expect: expect('the request is processed before entry; the guest injects only differences', {
+      monoNoRewind: [13, `${lostSecondSuspend}; when another vCPU later moves kvmclock_offset by suspend 2, a vDSO read goes back`],
+      monoNoJump: [12, `${lostSecondSuspend}; that vCPU enters with its TSC ahead by suspend 2`],
+      bootNoRewind: [13, 'BOOTTIME follows the MONOTONIC rewind of the lost second adjustment'],
+      bootCatchesUp: [14, `${lostSecondSuspend}; no IRQ ever carries suspend 2 to the guest`],
+      noRetrySpin: [5, 'suspend fails; PM_POST_SUSPEND runs between the d == 0 check and the re-request, so the request is set after the only code that clears it'],
+    }),
+  },
+  {
+    name: 'v3-fixed',
+    variant: 'v3-fixed',
+    params: {},
+    expect: expect('the request is kept until PM_POST_SUSPEND, checked under kvm->lock, and the TSC moves by exactly d'),
+  },
+  {
+    name: 'marc-userspace',
+    variant: 'marc-userspace',
+    params: {},
+    expect: expect('the VMM writes the cumulative drift and injects once per suspend; nothing moves a counter backwards', {
+      monoNoJump: [6, 'no counter is adjusted: MONOTONIC has jumped by the suspend before any IRQ can arrive (Hikaru\'s objection)'],
+    }),
+  },
+  {
+    name: 'guest-sync-strict',
+    variant: 'guest-sync-strict',
+    params: {},
+    expect: expect("the host sleeps only while the guest is suspended; the guest's own timekeeping_resume moves the gap into offs_boot"),
+  },
+  {
+    name: 'guest-sync-timeout',
+    variant: 'guest-sync-timeout',
+    params: {},
+    expect: expect('when the guest did suspend in time, it accounts for the sleep itself', {
+      monoNoJump: [6, 'the host gives up waiting and sleeps while the guest runs: as in baseline'],
+      bootCatchesUp: [5, 'a suspend the guest slept through unsuspended is never accounted'],
+    }),
+  },
+  {
+    name: 'mutant-request-after-entry',
+    variant: 'mutant-request-after-entry',
+    params: {},
+    expect: expect('the late adjustment still happens and is injected once', {
+      monoNoRewind: [9, 'the guest runs on the unadjusted TSC, then the late adjustment pulls MONOTONIC back'],
+      monoNoJump: [6, 'the guest enters before its TSC is adjusted'],
+      bootNoRewind: [9, 'BOOTTIME follows MONOTONIC back'],
+      bootCatchesUp: [18, lostSecondSuspend],
+    }),
+  },
+  {
+    name: 'mutant-no-retry',
+    variant: 'mutant-no-retry',
+    params: {},
+    expect: expect('no re-request, so no spin', {
+      monoNoRewind: [8, "vCPU 0 drops its request before the sleep (d == 0), so its TSC is never adjusted; after vCPU 1 moves kvmclock, vCPU 0's page is rewritten and a vDSO read through it goes back"],
+      monoNoJump: [7, 'the request was dropped before the sleep: the vCPU enters after resume with its TSC unadjusted'],
+      bootNoRewind: [8, 'BOOTTIME follows MONOTONIC back'],
+      bootCatchesUp: [7, 'the vCPU that dropped its request never injects'],
+    }),
+  },
+  {
+    name: 'mutant-post-clears-all',
+    variant: 'mutant-post-clears-all',
+    params: {},
+    expect: expect('no double injection', {
+      monoNoRewind: [8, "PM_POST_SUSPEND clears vCPU 0's request before it ran, so its TSC is never adjusted; vCPU 1 moves kvmclock and a vDSO read through vCPU 0's rewritten page goes back"],
+      monoNoJump: [7, 'the cleared vCPU enters with an unadjusted TSC'],
+      bootNoRewind: [8, 'BOOTTIME follows MONOTONIC back'],
+      bootCatchesUp: [5, 'if no vCPU ran before PM_POST_SUSPEND, no one adjusts or injects'],
+      noRetrySpin: [5, 'unchanged from v3: the re-request can still land after PM_POST_SUSPEND'],
+    }),
+  },
+  {
+    name: 'mutant-vm-adjust-per-vcpu',
+    variant: 'mutant-vm-adjust-per-vcpu',
+    params: {},
+    expect: expect('the guest injects the shared value once', {
+      monoNoRewind: [7, 'the second vCPU moves kvmclock_offset by the suspend again: MONOTONIC goes back by D'],
+      monoNoJump: [8, 'vCPU 0, still in the guest on its page from before the second kvmclock move, reads ahead of the over-adjusted value vCPU 1 just read'],
+      bootNoRewind: [7, 'BOOTTIME follows MONOTONIC back'],
+      bootCatchesUp: [14, lostSecondSuspend],
+      noRetrySpin: [5, retryRace],
+    }),
+  },
+  {
+    name: 'mutant-irq-before-adjust',
+    variant: 'mutant-irq-before-adjust',
+    params: {},
+    expect: expect('the injected amount is right; only its timing is wrong', {
+      monoNoRewind: [9, 'the deferred counter adjustment lands after the guest ran on the unadjusted TSC'],
+      monoNoJump: [6, 'the guest enters before the counters are adjusted'],
+      bootNoRewind: [9, 'the IRQ already added D to offs_boot; the late adjustment takes D out of MONOTONIC'],
+      bootCatchesUp: [16, lostSecondSuspend],
+      noRetrySpin: [5, retryRace],
+    }),
+  },
+  {
+    name: 'mutant-inject-cumulative',
+    variant: 'mutant-inject-cumulative',
+    params: {},
+    expect: expect('with one suspend the cumulative value is the difference', {
+      monoNoRewind: [13, `unchanged from v3: ${lostSecondSuspend}`],
+      monoNoJump: [12, `unchanged from v3: ${lostSecondSuspend}`],
+      bootNoRewind: [13, 'unchanged from v3: BOOTTIME follows the MONOTONIC rewind'],
+      bootExact: [13, 'the second IRQ adds the cumulative D1 + D2 instead of D2: suspend 1 is counted twice (v3 holds bootExact here)'],
+      bootCatchesUp: [14, `unchanged from v3: ${lostSecondSuspend}`],
+      noRetrySpin: [5, retryRace],
+    }),
+  },
+
+  // ---- v3 decided case by case (docs/findings.md) ----
+  { name: 'v3/one-suspend', variant: 'v3', params: V3_HOLDS, expect: expect('one suspend, no failure, exact arithmetic: the reference doc\'s inference holds') },
+  {
+    name: 'v3/failed-suspend',
+    variant: 'v3',
+    params: { suspends: 1 },
+    expect: expect('a failed suspend moves no clock', {
+      noRetrySpin: [5, 'PM_POST_SUSPEND runs between the d == 0 check and the re-request: the vCPU spins until the next suspend'],
+    }),
+  },
+  {
+    name: 'v3/two-suspends',
+    variant: 'v3',
+    params: { canFail: 0 },
+    expect: expect('injection is idempotent', {
+      monoNoRewind: [13, lostSecondSuspend],
+      monoNoJump: [12, lostSecondSuspend],
+      bootNoRewind: [13, lostSecondSuspend],
+      bootCatchesUp: [14, lostSecondSuspend],
+    }),
+  },
+  {
+    name: 'v3/ms-truncation',
+    variant: 'v3',
+    params: { ...V3_HOLDS, tscGranularity: 2 },
+    expect: expect('kernel reads use their own page, rewritten after the TSC moved: exact', {
+      monoNoRewind: [7, 'then a kernel read on the same vCPU gives the exact value: back by D mod 1ms'],
+      monoNoJump: [6, "kvmclock moved by D, the TSC by D rounded down to whole ms: a vDSO read through vCPU 0's stale page is ahead by D mod 1ms"],
+      bootNoRewind: [7, 'BOOTTIME follows MONOTONIC back'],
+    }),
+  },
+  {
+    name: 'v3/ms-truncation-kernel-reads-only',
+    variant: 'v3',
+    params: { ...V3_HOLDS, tscGranularity: 2, vdso: 0 },
+    expect: expect('without the vDSO every read uses its own, rewritten page: the truncation cancels out'),
+  },
+  {
+    name: 'v1/ms-truncation',
+    variant: 'v1',
+    params: { ...V3_HOLDS, tscGranularity: 2 },
+    expect: expect('kernel reads are exact', {
+      monoNoRewind: [7, 'v1 truncates the same way (tsc_khz * (ns / 1000000)): vDSO then kernel read go back by D mod 1ms'],
+      monoNoJump: [6, "a vDSO read through vCPU 0's stale page is ahead by D mod 1ms"],
+      bootNoRewind: [7, 'BOOTTIME follows MONOTONIC back'],
+    }),
+  },
+  { name: 'v3-fixed/ms-truncation', variant: 'v3-fixed', params: { tscGranularity: 2 }, expect: expect('v3-fixed moves the TSC by exactly d') },
+  {
+    name: 'v3-fixed/three-vcpus',
+    variant: 'v3-fixed',
+    params: { vcpus: 3, maxAwake: 1, maxSleep: 1 },
+    expect: expect('the fix does not depend on the number of vCPUs'),
+  },
+  {
+    name: 'baseline/one-suspend',
+    variant: 'baseline',
+    params: V3_HOLDS,
+    expect: expect('nothing moves backwards', {
+      monoNoJump: [6, 'the first read after resume is ahead by exactly the suspend'],
+      bootCatchesUp: [5, 'the guest never learns of the suspend'],
+    }),
+  },
+
+  // ---- each mutant, where v3 itself holds every property ----
+  ...(
+    [
+      ['mutant-request-after-entry', { monoNoRewind: 9, monoNoJump: 6, bootNoRewind: 9 }],
+      ['mutant-no-retry', { monoNoRewind: 8, monoNoJump: 7, bootNoRewind: 8, bootCatchesUp: 7 }],
+      ['mutant-post-clears-all', { monoNoRewind: 8, monoNoJump: 7, bootNoRewind: 8, bootCatchesUp: 5 }],
+      ['mutant-vm-adjust-per-vcpu', { monoNoRewind: 7, monoNoJump: 8, bootNoRewind: 7 }],
+      ['mutant-irq-before-adjust', { monoNoRewind: 9, monoNoJump: 6, bootNoRewind: 9 }],
+    ] as const
+  ).map(([variant, steps]): CheckConfig => ({
+    name: `${variant}/isolated`,
+    variant,
+    params: V3_HOLDS,
+    expect: expect(
+      'v3 holds every property with these parameters',
+      Object.fromEntries(Object.entries(steps).map(([p, n]) => [p, [n, 'caught: see the default configuration for the mechanism']])),
+    ),
+  })),
+];
 
 /** The expectations recorded for a variant at fully resolved parameters. */
 export function expectationFor(variant: string, resolved: Readonly<Record<string, number>>): Record<string, Expectation> | undefined {

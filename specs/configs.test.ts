@@ -1,0 +1,101 @@
+// Every check configuration in specs/ against the model: verdicts and
+// shortest-counterexample lengths as recorded, with their traces replayable.
+import { describe, expect, it } from 'vitest';
+import { check, compileModel, instanceByLabel, replayInstances } from '../checker/index.js';
+import { designs } from '../model/designs.js';
+import { configs, expectationFor } from './configs.js';
+import { kvmModel, kvmModels } from './kvm.js';
+
+const byName = new Map(kvmModels.map((m) => [m.name, m]));
+
+describe('check configurations', () => {
+  for (const c of configs) {
+    it(`${c.name}: ${Object.entries(c.params).map(([k, v]) => `${k}=${v}`).join(' ') || 'defaults'}`, () => {
+      const m = compileModel(byName.get(c.variant)!, c.params);
+      const r = check(m, { continueAfterViolation: true });
+      expect(r.complete).toBe(true);
+      const got = Object.fromEntries(r.properties.map((p) => [p.name, p.trace ? `${p.verdict} ${p.trace.actions.length}` : p.verdict]));
+      const want = Object.fromEntries(
+        Object.entries(c.expect).map(([p, e]) => [p, e.steps !== undefined ? `${e.verdict} ${e.steps}` : e.verdict]),
+      );
+      expect(got).toEqual(want);
+      for (const p of r.properties) {
+        if (!p.trace) continue;
+        // The trace replays from its initial state to the same final state.
+        const again = replayInstances(m, p.trace.initIndex, p.trace.actions.map((a) => a.index), p.name, p.kind);
+        expect(Array.from(again.states.at(-1)!)).toEqual(Array.from(p.trace.states.at(-1)!));
+      }
+    });
+  }
+});
+
+describe('coverage of the configurations', () => {
+  it('every design has a configuration at the default parameters, found by compare', () => {
+    const defaults = compileModel(kvmModel(designs[0]!), {}).params;
+    for (const d of designs) expect(expectationFor(d.name, defaults), d.name).toBeDefined();
+  });
+
+  it('every expectation names every property of the model, with a reason', () => {
+    const names = compileModel(byName.get('v3')!, {}).properties.map((p) => p.name);
+    for (const c of configs) {
+      expect(Object.keys(c.expect).sort(), c.name).toEqual([...names].sort());
+      for (const e of Object.values(c.expect)) expect(e.why.length).toBeGreaterThan(10);
+    }
+  });
+
+  it('each mutant is caught where v3 itself holds everything', () => {
+    const v3 = configs.find((c) => c.name === 'v3/one-suspend')!;
+    expect(Object.values(v3.expect).every((e) => e.verdict === 'holds')).toBe(true);
+    for (const d of designs.filter((d) => d.name.startsWith('mutant-'))) {
+      const own = configs.filter((c) => c.variant === d.name);
+      const v3At = (params: Record<string, number>) =>
+        check(compileModel(byName.get('v3')!, params), { continueAfterViolation: true }).properties;
+      // Some configuration of the mutant violates a property that v3 holds there.
+      const caught = own.some((c) => {
+        const v3Props = v3At(c.params as Record<string, number>);
+        return Object.entries(c.expect).some(([p, e]) => e.verdict === 'violated' && v3Props.find((x) => x.name === p)!.verdict === 'holds');
+      });
+      expect(caught, d.name).toBe(true);
+    }
+  });
+});
+
+describe('what the traces show', () => {
+  it('baseline: the first read after resume is ahead by exactly the suspend duration', () => {
+    // BFS finds the 1-tick sleep first; replay the same interleaving for every duration.
+    for (const d of [1, 2, 3]) {
+      const m = compileModel(byName.get('baseline')!, { suspends: 1, canFail: 0, maxSleep: 3 });
+      const labels = ['pmSuspendPrepare', 'freezeTasks', `hostSleep(${d})`, 'thawTasks', 'vcpuRun(0)', 'readClock(0,0)'];
+      const t = replayInstances(m, 0, labels.map((l) => instanceByLabel(m, l)!.index), 'monoNoJump', 'step');
+      const [before, after]: any[] = [m.layout.view(), m.layout.view()];
+      before.bind(t.states.at(-2)!, 0);
+      after.bind(t.states.at(-1)!, 0);
+      expect(after.lastMono - before.lastMono - (after.lastAwake - before.lastAwake)).toBe(d);
+      expect(m.stepProperties.find((p) => p.name === 'monoNoJump')!.check(before, t.actions.at(-1)!, after)).toBe(false);
+    }
+    // And BFS reports that interleaving as the shortest one.
+    const r = check(compileModel(byName.get('baseline')!, { suspends: 1, canFail: 0 }), { continueAfterViolation: true });
+    expect(r.properties.find((p) => p.name === 'monoNoJump')!.trace!.actions.map((a) => a.label)).toEqual([
+      'pmSuspendPrepare', 'freezeTasks', 'hostSleep(1)', 'thawTasks', 'vcpuRun(0)', 'readClock(0,0)',
+    ]);
+  });
+
+  it('v3 with two suspends: the jump is exactly the second suspend, which no request covered', () => {
+    const m = compileModel(byName.get('v3')!, { canFail: 0 });
+    const t = check(m, { continueAfterViolation: true }).properties.find((p) => p.name === 'monoNoJump')!.trace!;
+    const labels = t.actions.map((a) => a.label);
+    expect(labels).toEqual([
+      'pmSuspendPrepare', 'freezeTasks', 'hostSleep(1)', 'thawTasks', 'pmPostSuspend',
+      'pmSuspendPrepare', 'vcpuRun(0)', 'freezeTasks', 'hostSleep(1)', 'thawTasks', 'vcpuRun(0)', 'readClock(0,0)',
+    ]);
+  });
+
+  it('v3 after a failed suspend: the request is re-set after PM_POST_SUSPEND, so the vCPU can never enter', () => {
+    const m = compileModel(byName.get('v3')!, { suspends: 1 });
+    const t = check(m, { continueAfterViolation: true }).properties.find((p) => p.name === 'noRetrySpin')!.trace!;
+    expect(t.actions.map((a) => a.label)).toEqual(['pmSuspendPrepare', 'vcpuRun(0)', 'suspendFail', 'pmPostSuspend', 'vcpuRetry(0)']);
+    // From there, with no suspend left, vCPU 0 only ever retries: it never reaches guest mode.
+    const r = check(m, {});
+    expect(r.properties.find((p) => p.name === 'noRetrySpin')!.verdict).toBe('violated');
+  });
+});
