@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { checkModel, defineLayout, defineModel, int, invariant, modelOf, ModelError, stepProperty, UsageError } from './index.js';
 import diehard from '../examples/diehard.js';
 import peterson from '../examples/peterson.js';
+import lostUpdate from '../examples/lostUpdate.js';
 
 const counter = defineModel({
   name: 'counter',
@@ -103,6 +104,19 @@ describe('examples', () => {
     expect(r.properties[0]!.trace!.actions.map((a) => a.label)).toEqual([
       'request(0)', 'request(1)', 'yieldTurn(1)', 'enter(1)', 'yieldTurn(0)', 'enter(0)',
     ]);
+  });
+});
+
+describe('the README example', () => {
+  it('lost update: 75 states, 96 transitions, the counter goes back in 6 steps', () => {
+    const r = checkModel(lostUpdate, { limit: 2 }, { continueAfterViolation: true });
+    expect([r.stats.distinct, r.stats.transitions]).toEqual([75, 96]);
+    expect(r.properties.map((p) => [p.name, p.verdict])).toEqual([
+      ['xBounded', 'holds'],
+      ['xNeverDecreases', 'violated'],
+      ['deadlock', 'holds'],
+    ]);
+    expect(r.properties[1]!.trace!.actions.map((a) => a.label)).toEqual(['load(0)', 'load(1)', 'store(0)', 'load(0)', 'store(0)', 'store(1)']);
   });
 });
 

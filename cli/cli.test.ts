@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { compareExitCode, mismatches, runCompare } from './compare.js';
 
 const bin = fileURLToPath(new URL('../bin/clockcheck.js', import.meta.url));
 
@@ -51,9 +52,49 @@ describe('clockcheck check', () => {
   });
 });
 
+describe('clockcheck compare', () => {
+  it('exit 0 when every verdict is as recorded in specs/, with the table and the traces', () => {
+    const r = run('compare', '--variants', 'baseline,v3', '-p', 'suspends=1,canFail=0');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/baseline\s+✓\s+✗ 6\s+✓\s+✓\s+✗ 5\s+✓\s+✓/);
+    expect(r.stdout).toMatch(/v3\s+✓\s+✓\s+✓\s+✓\s+✓\s+✓\s+✓/);
+    expect(r.stdout).toContain('every verdict matches the expectation recorded in specs/');
+    expect(r.stdout).toMatch(/readClock\(0,0\)\s+kernel read on vCPU 0: MONO=1 BOOT=1 \(MONO \+1 over 0 awake\)/);
+  });
+
+  it('says so when specs/ records nothing for the parameters, and still exits 0', () => {
+    const r = run('compare', '--variants', 'v3', '-p', 'suspends=1,canFail=0,maxSleep=3', '--no-traces');
+    expect(r.stdout).toContain('no expectation recorded in specs/ for these parameters: v3');
+    expect(r.code).toBe(0);
+  });
+
+  it('exit 1 when a verdict or a trace length differs from specs/, naming it; 3 when unknown', () => {
+    const rows = runCompare(['baseline'], { suspends: 1, canFail: 0 }, {});
+    expect(compareExitCode(rows)).toBe(0);
+    const wrongVerdict = [{ ...rows[0]!, expected: { ...rows[0]!.expected!, monoNoJump: { verdict: 'holds' as const, why: 'pretend' } } }];
+    expect(mismatches(wrongVerdict[0]!)).toEqual(['baseline monoNoJump: expected holds, got violated']);
+    expect(compareExitCode(wrongVerdict)).toBe(1);
+    const wrongLength = [{ ...rows[0]!, expected: { ...rows[0]!.expected!, monoNoJump: { verdict: 'violated' as const, steps: 5, why: 'pretend' } } }];
+    expect(mismatches(wrongLength[0]!)).toEqual(['baseline monoNoJump: expected a 5-step counterexample, got 6']);
+    const bounded = runCompare(['baseline'], { suspends: 1, canFail: 0 }, { maxDepth: 3 });
+    expect(compareExitCode(bounded)).toBe(3);
+  });
+
+  it('--md gives a Markdown table and fenced traces; --json the data', () => {
+    const md = run('compare', '--variants', 'baseline', '--md');
+    expect(md.code).toBe(0);
+    expect(md.stdout).toContain('| baseline | ✓ | ✗ 6 | ✓ | ✓ | ✗ 5 | ✓ | ✓ |');
+    expect(md.stdout).toContain('### baseline: monoNoJump (6 steps)');
+    const js = JSON.parse(run('compare', '--variants', 'baseline', '--json').stdout);
+    expect(js[0].variant).toBe('baseline');
+    expect(js[0].mismatches).toEqual([]);
+    expect(js[0].result.properties[1]).toMatchObject({ name: 'monoNoJump', verdict: 'violated' });
+  });
+});
+
 describe('bad usage and broken models: one line, exit 2', () => {
   const cases: [string[], string][] = [
-    [['check', 'nope'], "clockcheck: error: unknown model 'nope' (known: baseline, v1, v3, v3-fixed, marc-userspace, guest-sync-strict, guest-sync-timeout, mutant-request-after-entry, mutant-no-retry, mutant-post-clears-all, mutant-vm-adjust-per-vcpu, mutant-irq-before-adjust, mutant-inject-cumulative, diehard, peterson; or give a path to a model file)"],
+    [['check', 'nope'], "clockcheck: error: unknown model 'nope' (known: baseline, v1, v3, v3-fixed, marc-userspace, guest-sync-strict, guest-sync-timeout, mutant-request-after-entry, mutant-no-retry, mutant-post-clears-all, mutant-vm-adjust-per-vcpu, mutant-irq-before-adjust, mutant-inject-cumulative, diehard, peterson, lost-update; or give a path to a model file)"],
     [['check', 'peterson', '--param', 'x=1'], "clockcheck: error: model peterson has no parameter 'x' (known: swapped)"],
     [['check', 'peterson', '--param', 'swapped=3'], 'clockcheck: error: parameter swapped=3 is out of range for model peterson (0..1)'],
     [['check', 'peterson', '--param', 'swapped'], "clockcheck: error: --param expects name=value, got 'swapped'"],
@@ -65,6 +106,9 @@ describe('bad usage and broken models: one line, exit 2', () => {
     [['check', 'cli/fixtures/outOfRange.ts'], 'clockcheck: model error: action inc: field x = 3 is outside its declared range 0..2'],
     [['check'], "clockcheck: error: check takes one model (a name from 'clockcheck list', or a path), got 0"],
     [['frob'], "clockcheck: error: unknown command 'frob' (commands: check, compare, list)"],
+    [['compare', '--variants', 'v4'], "clockcheck: error: unknown variant 'v4' (variants: baseline, v1, v3, v3-fixed, marc-userspace, guest-sync-strict, guest-sync-timeout, mutant-request-after-entry, mutant-no-retry, mutant-post-clears-all, mutant-vm-adjust-per-vcpu, mutant-irq-before-adjust, mutant-inject-cumulative)"],
+    [['compare', '--json', '--md'], 'clockcheck: error: --json and --md cannot be used together'],
+    [['compare', '-p', 'vcpus=9'], 'clockcheck: error: parameter vcpus=9 is out of range for model baseline (1..4)'],
   ];
   for (const [args, line] of cases) {
     it(args.join(' '), () => {

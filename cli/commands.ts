@@ -7,7 +7,7 @@ import { resultToJson } from './json.js';
 import { parseBytes, parseChoice, parseCount, parseParams, parseSeconds } from './options.js';
 import { progressPrinter } from './progress.js';
 import { builtinModels, resolveModel } from './registry.js';
-import { compareToJson, compareToMarkdown, formatCompare, kvmVariantNames, mismatches, runCompare } from './compare.js';
+import { compareExitCode, compareToJson, compareToMarkdown, formatCompare, kvmVariantNames, runCompare } from './compare.js';
 
 type OptionSpec = { type: 'string' | 'boolean'; short?: string; multiple?: boolean };
 
@@ -150,9 +150,7 @@ const compareCommand: Command = {
     if (v.json) process.stdout.write(JSON.stringify(compareToJson(rows), null, 2) + '\n');
     else if (v.md) process.stdout.write(compareToMarkdown(rows) + '\n');
     else process.stdout.write(formatCompare(rows, makeStyle(useColor(v)), v['no-traces'] !== true) + '\n');
-    if (rows.some((r) => mismatches(r).length > 0)) return 1;
-    if (rows.some((r) => !r.result.complete && r.result.properties.some((p) => p.verdict === 'unknown'))) return 3;
-    return 0;
+    return compareExitCode(rows);
   },
 };
 

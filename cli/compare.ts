@@ -39,19 +39,27 @@ export function runCompare(
   });
 }
 
-/** A verdict differs from what specs/ records (verdict, or trace length where recorded). */
+/** Verdicts that differ from what specs/ records (verdict, or trace length where recorded). */
 export function mismatches(row: CompareRow): string[] {
   if (!row.expected) return [];
   const out: string[] = [];
   for (const p of row.result.properties) {
     const e = row.expected[p.name];
-    if (!e) continue;
+    // No verdict is not a different verdict: a bounded run reports it as incomplete (exit 3).
+    if (!e || p.verdict === 'unknown') continue;
     if (e.verdict !== p.verdict) out.push(`${row.variant} ${p.name}: expected ${e.verdict}, got ${p.verdict}`);
     else if (e.steps !== undefined && p.trace && p.trace.actions.length !== e.steps) {
       out.push(`${row.variant} ${p.name}: expected a ${e.steps}-step counterexample, got ${p.trace.actions.length}`);
     }
   }
   return out;
+}
+
+/** 1 if a verdict differs from specs/, else 3 if a verdict is unknown, else 0. */
+export function compareExitCode(rows: readonly CompareRow[]): number {
+  if (rows.some((r) => mismatches(r).length > 0)) return 1;
+  if (rows.some((r) => r.result.properties.some((p) => p.verdict === 'unknown'))) return 3;
+  return 0;
 }
 
 function cell(row: CompareRow, name: string, st: Style): string {

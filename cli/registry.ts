@@ -7,6 +7,7 @@ import { tsImport } from 'tsx/esm/api';
 import { UsageError, type ModelDefinition } from '../checker/index.js';
 import diehard from '../examples/diehard.js';
 import peterson from '../examples/peterson.js';
+import lostUpdate from '../examples/lostUpdate.js';
 import { kvmModels } from '../specs/kvm.js';
 
 export interface NamedModel {
@@ -18,7 +19,7 @@ export interface NamedModel {
 export function builtinModels(): Map<string, NamedModel> {
   const m = new Map<string, NamedModel>();
   for (const d of kvmModels) m.set(d.name, { definition: d, group: d.name.startsWith('mutant-') ? 'kvm mutant' : 'kvm design' });
-  for (const d of [diehard, peterson]) m.set(d.name, { definition: d, group: 'example' });
+  for (const d of [diehard, peterson, lostUpdate]) m.set(d.name, { definition: d, group: 'example' });
   return m;
 }
 

@@ -203,6 +203,15 @@ export const configs: readonly CheckConfig[] = [
     }),
   },
   {
+    name: 'v3/ms-truncation-with-1ms-tolerance',
+    variant: 'v3',
+    params: { ...V3_HOLDS, tscGranularity: 2, jumpTolerance: 1 },
+    expect: expect('a jump below 1 ms is within the tolerance', {
+      monoNoRewind: [7, 'the rewind of D mod 1ms is not excused by any jump tolerance'],
+      bootNoRewind: [7, 'BOOTTIME follows MONOTONIC back'],
+    }),
+  },
+  {
     name: 'v3/ms-truncation-kernel-reads-only',
     variant: 'v3',
     params: { ...V3_HOLDS, tscGranularity: 2, vdso: 0 },
