@@ -91,6 +91,8 @@ export function modelOf<B extends BlockSpec>(layout: Layout<B>, rest: Omit<Model
 
 export interface ModelDefinition<P extends string = string> {
   readonly name: string;
+  /** Models that are variants of one system share a family name (used to name trace files). */
+  readonly family?: string;
   readonly description: string;
   readonly params: Readonly<Record<P, ParamSpec>>;
   build(params: Readonly<Record<P, number>>): ModelInstance<any>;

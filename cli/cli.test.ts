@@ -1,15 +1,7 @@
 // The command line as users run it: a real process, real exit codes.
 import { describe, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { compareExitCode, mismatches, runCompare } from './compare.js';
-
-const bin = fileURLToPath(new URL('../bin/clockcheck.js', import.meta.url));
-
-export function run(...args: string[]): { code: number; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
-  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
-}
+import { run } from './test-support.js';
 
 describe('clockcheck check', () => {
   it('exit 0 and the verdict table when everything holds', () => {
@@ -105,7 +97,7 @@ describe('bad usage and broken models: one line, exit 2', () => {
     [['check', 'cli/fixtures/throws.ts'], 'clockcheck: model error: action inc threw: x is three'],
     [['check', 'cli/fixtures/outOfRange.ts'], 'clockcheck: model error: action inc: field x = 3 is outside its declared range 0..2'],
     [['check'], "clockcheck: error: check takes one model (a name from 'clockcheck list', or a path), got 0"],
-    [['frob'], "clockcheck: error: unknown command 'frob' (commands: check, compare, list)"],
+    [['frob'], "clockcheck: error: unknown command 'frob' (commands: check, compare, replay, show, list)"],
     [['compare', '--variants', 'v4'], "clockcheck: error: unknown variant 'v4' (variants: baseline, v1, v3, v3-fixed, marc-userspace, guest-sync-strict, guest-sync-timeout, mutant-request-after-entry, mutant-no-retry, mutant-post-clears-all, mutant-vm-adjust-per-vcpu, mutant-irq-before-adjust, mutant-inject-cumulative)"],
     [['compare', '--json', '--md'], 'clockcheck: error: --json and --md cannot be used together'],
     [['compare', '-p', 'vcpus=9'], 'clockcheck: error: parameter vcpus=9 is out of range for model baseline (1..4)'],

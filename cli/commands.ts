@@ -7,6 +7,8 @@ import { resultToJson } from './json.js';
 import { parseBytes, parseChoice, parseCount, parseParams, parseSeconds } from './options.js';
 import { progressPrinter } from './progress.js';
 import { builtinModels, resolveModel } from './registry.js';
+import { formatShow, runReplay, runShow, saveTraces } from './traceCommands.js';
+import { readTraceFile } from '../traces/io.js';
 import { compareExitCode, compareToJson, compareToMarkdown, formatCompare, kvmVariantNames, runCompare } from './compare.js';
 
 type OptionSpec = { type: 'string' | 'boolean'; short?: string; multiple?: boolean };
@@ -78,11 +80,13 @@ const checkCommand: Command = {
     ...searchOptions,
     continue: { type: 'boolean' },
     json: { type: 'boolean' },
+    traces: { type: 'string' },
   },
   optionDocs: {
     ...searchOptionDocs,
     continue: 'keep going after a violation until every property has a verdict',
     json: 'print the result as JSON on stdout',
+    traces: 'write each counterexample as a trace file into this folder',
   },
   async run(v, pos) {
     if (pos.length !== 1) throw new UsageError(`check takes one model (a name from 'clockcheck list', or a path), got ${pos.length}`);
@@ -92,8 +96,12 @@ const checkCommand: Command = {
     const opts = { ...searchOptionsFrom(v, progress.onProgress), continueAfterViolation: v.continue === true };
     const r = check(m, opts);
     progress.done();
-    if (v.json) process.stdout.write(JSON.stringify(resultToJson(m, r), null, 2) + '\n');
-    else process.stdout.write(formatResult(m, r, makeStyle(useColor(v))) + '\n');
+    const saved = typeof v.traces === 'string' ? saveTraces(v.traces, pos[0]!, def, m, r) : [];
+    if (v.json) process.stdout.write(JSON.stringify({ ...(resultToJson(m, r) as object), traceFiles: saved }, null, 2) + '\n');
+    else {
+      process.stdout.write(formatResult(m, r, makeStyle(useColor(v))) + '\n');
+      for (const p of saved) process.stdout.write(`trace written: ${p}\n`);
+    }
     return exitCodeOf([r]);
   },
 };
@@ -124,6 +132,7 @@ const compareCommand: Command = {
     json: { type: 'boolean' },
     md: { type: 'boolean' },
     'no-traces': { type: 'boolean' },
+    traces: { type: 'string' },
   },
   optionDocs: {
     ...searchOptionDocs,
@@ -131,6 +140,7 @@ const compareCommand: Command = {
     json: 'print the comparison as JSON',
     md: 'print the comparison as Markdown (table and counterexamples)',
     'no-traces': 'only the table, no counterexamples',
+    traces: 'write each counterexample as a trace file into this folder',
   },
   async run(v, pos) {
     if (pos.length) throw new UsageError(`compare takes no positional arguments (use --variants ${pos.join(',')})`);
@@ -147,15 +157,57 @@ const compareCommand: Command = {
     });
     progress.done();
     if (v.quiet !== true && process.stderr.isTTY) process.stderr.write('\r\x1b[K');
+    const models = builtinModels();
+    const saved =
+      typeof v.traces === 'string'
+        ? rows.flatMap((r) => saveTraces(v.traces as string, r.variant, models.get(r.variant)!.definition, r.model, r.result))
+        : [];
     if (v.json) process.stdout.write(JSON.stringify(compareToJson(rows), null, 2) + '\n');
     else if (v.md) process.stdout.write(compareToMarkdown(rows) + '\n');
     else process.stdout.write(formatCompare(rows, makeStyle(useColor(v)), v['no-traces'] !== true) + '\n');
+    if (!v.json && saved.length) process.stdout.write(`${saved.length} trace files written to ${v.traces}\n`);
     return compareExitCode(rows);
+  },
+};
+
+const replayCommand: Command = {
+  synopsis: 'replay <trace-file> [--variant X]',
+  summary: 'replay a saved trace: does the violation still occur (or, with --variant, occur in another design)?',
+  options: { variant: { type: 'string' }, 'no-color': { type: 'boolean' } },
+  optionDocs: {
+    variant: 'replay the same actions against another variant (e.g. a trace from baseline against v3)',
+    'no-color': 'plain output',
+  },
+  async run(v, pos) {
+    if (pos.length !== 1) throw new UsageError(`replay takes one trace file, got ${pos.length}`);
+    const { code, text } = await runReplay(pos[0]!, v.variant as string | undefined, makeStyle(useColor(v)));
+    process.stdout.write(text + '\n');
+    return code;
+  },
+};
+
+const showCommand: Command = {
+  synopsis: 'show <trace-file> [--svg OUT.svg] [--itf OUT.itf.json]',
+  summary: 'print a saved trace as a table of steps and clocks; draw it as SVG or export it as ITF',
+  options: { svg: { type: 'string' }, itf: { type: 'string' }, 'no-color': { type: 'boolean' } },
+  optionDocs: {
+    svg: 'draw the clocks over the steps into this SVG file',
+    itf: 'export the trace in the Informal Trace Format (Apalache, Quint)',
+    'no-color': 'plain output',
+  },
+  async run(v, pos) {
+    if (pos.length !== 1) throw new UsageError(`show takes one trace file, got ${pos.length}`);
+    const wrote = await runShow(pos[0]!, v);
+    if (wrote.length === 0) process.stdout.write(formatShow(readTraceFile(pos[0]!), makeStyle(useColor(v))) + '\n');
+    else process.stdout.write(wrote.join('\n') + '\n');
+    return 0;
   },
 };
 
 export const commands: Record<string, Command> = {
   check: checkCommand,
   compare: compareCommand,
+  replay: replayCommand,
+  show: showCommand,
   list: listCommand,
 };

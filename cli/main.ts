@@ -1,13 +1,15 @@
 // The clockcheck command line. Exit codes (README): 0 every property holds,
 // 1 a property is violated, 2 bad usage, bad input or a broken model,
 // 3 incomplete (a bound or budget stopped the search before a verdict),
-// 4 internal error (a bug in clockcheck).
+// 4 internal error (a bug in clockcheck); replay adds 5 (the trace diverges)
+// and 6 (the trace file is unreadable or invalid).
 
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ModelError, UsageError } from '../checker/index.js';
 import { commands, type Command } from './commands.js';
+import { TraceFileError } from '../traces/format.js';
 
-export const EXIT = { ok: 0, violated: 1, usage: 2, incomplete: 3, internal: 4 } as const;
+export const EXIT = { ok: 0, violated: 1, usage: 2, incomplete: 3, internal: 4, diverged: 5, badTrace: 6 } as const;
 
 function usage(): string {
   const lines = [
@@ -19,7 +21,8 @@ function usage(): string {
     ...Object.values(commands).map((c) => `  ${c.synopsis.padEnd(44)} ${c.summary}`),
     '',
     "'clockcheck help <command>' shows a command's options.",
-    'exit codes: 0 all properties hold, 1 a violation, 2 bad usage or input, 3 incomplete, 4 internal error',
+    'exit codes: 0 all properties hold, 1 a violation, 2 bad usage or input, 3 incomplete, 4 internal error,',
+    '            5 a replayed trace diverges, 6 a trace file is unreadable or invalid',
   ];
   return lines.join('\n');
 }
@@ -76,6 +79,10 @@ export async function main(argv: string[]): Promise<number> {
     }
     return await cmd.run(parsed.values as Record<string, unknown>, parsed.positionals);
   } catch (e) {
+    if (e instanceof TraceFileError) {
+      process.stderr.write(`clockcheck: bad trace: ${e.message.split('\n')[0]}\n`);
+      return EXIT.badTrace;
+    }
     if (e instanceof UsageError || e instanceof ModelError) {
       const what = e instanceof ModelError ? 'model error' : 'error';
       process.stderr.write(`clockcheck: ${what}: ${e.message.split('\n')[0]}\n`);

@@ -3,7 +3,7 @@
 
 import { defineModel, modelOf, type ModelDefinition } from '../checker/index.js';
 import { designs, type Design } from '../model/designs.js';
-import { boundsFor, kvmInit, guestBoot, guestMono, hostBoot, kvmActions, kvmLayout, ReadPath, VcpuPc, type Ctx, type KvmParams } from '../model/kvm.js';
+import { boundsFor, kvmInit, guestBoot, guestMono, hostBoot, HostPhase, kvmActions, kvmLayout, ReadPath, VcpuPc, type Ctx, type KvmParams } from '../model/kvm.js';
 import { defaultsRef } from './configs.js';
 import { kvmProperties } from './properties.js';
 
@@ -25,6 +25,7 @@ defaultsRef.kvmDefaults = Object.fromEntries(Object.entries(kvmParams).map(([k, 
 export function kvmModel(d: Design): ModelDefinition<KvmParamName> {
   return defineModel<KvmParamName>({
     name: d.name,
+    family: 'kvm-suspend-time',
     description: d.summary,
     params: kvmParams,
     build(params) {
@@ -44,7 +45,14 @@ export function kvmModel(d: Design): ModelDefinition<KvmParamName> {
           return `${path} read on vCPU ${a.args[0]}: MONO=${after.lastMono} BOOT=${after.lastBoot} (MONO ${dm >= 0 ? '+' : ''}${dm} over ${da} awake)`;
         },
         observe(s) {
-          const o: Record<string, number> = { 'host.mono': s.hostAwake, 'host.boot': hostBoot(s) };
+          const o: Record<string, number | boolean> = {
+            'host.mono': s.hostAwake,
+            'host.boot': hostBoot(s),
+            // Tasks frozen: from the freezer to the thaw, the sleep in between.
+            'host.suspended': s.hostPhase === HostPhase.frozen || s.hostPhase === HostPhase.resumed,
+            'read.mono': s.lastMono,
+            'read.boot': s.lastBoot,
+          };
           for (let i = 0; i < p.vcpus; i++) {
             if (s.vcpu[i]!.pc !== VcpuPc.guest) continue;
             o[`mono@${i}`] = guestMono(s, i, ReadPath.kernel);

@@ -1,0 +1,261 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { encode } from '@msgpack/msgpack';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { check, compileModel } from '../checker/index.js';
+import { graphModel, graphSpec } from '../checker/test-support/randomModel.js';
+import { kvmModels } from '../specs/kvm.js';
+import { decodeTrace, encodeTrace, FORMAT_VERSION, TraceFileError, traceFileOf, type TraceFile } from './format.js';
+import { readTraceFile, writeFileAtomic } from './io.js';
+import { toItf } from './itf.js';
+import { REGRESSIONS, type ManifestEntry } from './refresh.js';
+import { replayTrace } from './replay.js';
+import { toSvg } from './svg.js';
+import { run } from '../cli/test-support.js';
+
+const byName = new Map(kvmModels.map((m) => [m.name, m]));
+const manifest: ManifestEntry[] = JSON.parse(readFileSync(join(REGRESSIONS, 'manifest.json'), 'utf8'));
+const baselineJump = join(REGRESSIONS, 'kvm-suspend-time.baseline.monoNoJump.default.cctrace');
+
+function traceOf(variant: string, params: Record<string, number>, property: string): TraceFile {
+  const def = byName.get(variant)!;
+  const m = compileModel(def, params);
+  const p = check(m, { continueAfterViolation: true }).properties.find((x) => x.name === property)!;
+  return traceFileOf(m, { name: def.name, family: def.family, source: def.name }, p.trace!, 'test', p.doc);
+}
+
+describe('regression traces', () => {
+  it('the manifest lists exactly the files in traces/regressions/', () => {
+    const files = readdirSync(REGRESSIONS).filter((f) => f.endsWith('.cctrace')).sort();
+    expect(manifest.map((e) => e.file).sort()).toEqual(files);
+    expect(files.length).toBeGreaterThanOrEqual(20);
+  });
+
+  for (const e of manifest) {
+    it(`${e.file}: reproduces in ${e.variant}; against v3-fixed: ${e.againstV3Fixed}`, () => {
+      const t = readTraceFile(join(REGRESSIONS, e.file));
+      expect([t.variant, t.property.name, t.actions.length]).toEqual([e.variant, e.property, e.steps]);
+      expect(replayTrace(t, byName.get(e.variant)!, true).outcome.kind).toBe('reproduced');
+      expect(replayTrace(t, byName.get('v3-fixed')!, false).outcome.kind).toBe(e.againstV3Fixed);
+    });
+  }
+});
+
+describe('round trip', () => {
+  it('any trace the checker produces encodes and decodes to an equal trace, and replays to its violation', () => {
+    fc.assert(
+      fc.property(graphSpec, (g) => {
+        const def = graphModel(g);
+        const m = compileModel(def);
+        for (const p of check(m, { continueAfterViolation: true }).properties) {
+          if (!p.trace) continue;
+          const t = traceFileOf(m, { name: def.name, source: 'test' }, p.trace, 'test', p.doc);
+          const back = decodeTrace(encodeTrace(t));
+          expect(back).toEqual(t);
+          const r = replayTrace(back, def, true).outcome;
+          expect(r).toEqual({ kind: 'reproduced', step: p.trace.actions.length, steps: p.trace.actions.length });
+        }
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it('a KVM trace round-trips with its observations and notes', () => {
+    const t = traceOf('v3', { canFail: 0 }, 'monoNoJump');
+    const back = decodeTrace(encodeTrace(t));
+    expect(back).toEqual(t);
+    expect(back.notes.at(-1)).toBe('kernel read on vCPU 0: MONO=1 BOOT=1 (MONO +1 over 0 awake)');
+    expect(back.observed.at(-1)).toMatchObject({ 'host.mono': 0, 'host.boot': 2, 'mono@0': 1, 'read.mono': 1 });
+  });
+});
+
+describe('bad trace files', () => {
+  const good = new Uint8Array(readFileSync(baselineJump));
+
+  it('truncated at every byte offset: a TraceFileError, never anything else', () => {
+    for (let n = 0; n < good.length; n++) {
+      expect(() => decodeTrace(good.subarray(0, n)), `offset ${n}`).toThrow(TraceFileError);
+    }
+  });
+
+  it('random bytes: a TraceFileError', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 300 }), (bytes) => {
+        expect(() => decodeTrace(bytes)).toThrow(TraceFileError);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('valid msgpack of the wrong shape: says what is wrong', () => {
+    expect(() => decodeTrace(encode(42))).toThrow('not a clockcheck trace: the data is not a map');
+    expect(() => decodeTrace(encode({ format: 'other' }))).toThrow('format is "other", expected "clockcheck-trace"');
+    const t = decodeTrace(good);
+    const raw = (over: Record<string, unknown>) => encode({ ...(JSON.parse(JSON.stringify({ ...t, states: null })) as object), states: good.subarray(0, 0), ...over });
+    expect(() => decodeTrace(raw({ version: FORMAT_VERSION + 1, writer: '9.9.9' }))).toThrow(
+      'the trace has format version 2, written by a newer clockcheck (9.9.9); this one reads version 1',
+    );
+    expect(() => decodeTrace(raw({ actions: 'x' }))).toThrow('trace.actions is missing or not a list');
+    expect(() => decodeTrace(raw({}))).toThrow('trace.states holds 0 bytes, expected 84 for 7 states of 3 words');
+  });
+
+  const dir = mkdtempSync(join(tmpdir(), 'clockcheck-bad-'));
+  const variantOf = (edit: (t: TraceFile) => TraceFile, name: string) => {
+    const path = join(dir, name);
+    writeFileSync(path, encodeTrace(edit(decodeTrace(good))));
+    return path;
+  };
+  // [what, file, message, whether `show` (which never loads the model) must refuse it too]
+  const cases: [string, string, string, boolean][] = [
+    ['empty', (writeFileSync(join(dir, 'empty'), ''), join(dir, 'empty')), 'clockcheck: bad trace: ' + join(dir, 'empty') + ': the file is empty', true],
+    ['truncated', (writeFileSync(join(dir, 't'), good.subarray(0, 100)), join(dir, 't')), 'not valid msgpack', true],
+    ['unknown model', variantOf((t) => ({ ...t, model: { ...t.model, source: 'v9' } }), 'model'), "the trace's model 'v9' cannot be loaded: unknown model 'v9'", false],
+    ['parameters out of range', variantOf((t) => ({ ...t, params: { ...t.params, vcpus: 9 } }), 'params'), "the trace's parameters do not fit model baseline: parameter vcpus=9 is out of range", false],
+    ['unknown action', variantOf((t) => ({ ...t, actions: t.actions.map((a, i) => (i === 2 ? { ...a, family: 'hostNap', label: 'hostNap(1)' } : a)) }), 'action'), 'action hostNap(1) (step 3) does not exist in model baseline', false],
+    ['no such file', join(dir, 'nope'), 'no such file', true],
+  ];
+  for (const [what, path, message, showRefuses] of cases) {
+    it(`${what}: one line on stderr, exit 6`, () => {
+      const r = run('replay', path);
+      expect(r.code).toBe(6);
+      expect(r.stderr.split('\n')).toHaveLength(2);
+      expect(r.stderr).toContain(message);
+      if (showRefuses) expect(run('show', path).code).toBe(6);
+    });
+  }
+});
+
+describe('replay from the command line', () => {
+  it('reproduced: exit 1; another variant where it holds: exit 0; diverges: exit 5 with the step', () => {
+    const same = run('replay', baselineJump);
+    expect([same.code, same.stdout]).toEqual([1, 'baseline → baseline: step monoNoJump, 6 steps\nviolation reproduced: monoNoJump is violated at the last step (6)\n']);
+    const v3 = run('replay', baselineJump, '--variant', 'v3');
+    expect(v3.code).toBe(0);
+    expect(v3.stdout).toContain('every step replays and monoNoJump holds on this trace in v3');
+    const strict = run('replay', baselineJump, '--variant', 'guest-sync-strict');
+    expect(strict.code).toBe(5);
+    expect(strict.stdout).toContain('trace diverges at step 2: freezeTasks is not enabled');
+  });
+
+  it('a recorded state that no longer matches: exit 5 naming the fields', () => {
+    const t = decodeTrace(new Uint8Array(readFileSync(baselineJump)));
+    const states = t.states.map((s) => s.slice());
+    states[3]![0] = states[3]![0]! ^ (1 << 5); // flip a bit of a field in state 3
+    const dir = mkdtempSync(join(tmpdir(), 'clockcheck-div-'));
+    writeFileSync(join(dir, 'x.cctrace'), encodeTrace({ ...t, states }));
+    const r = run('replay', join(dir, 'x.cctrace'));
+    expect(r.code).toBe(5);
+    expect(r.stdout).toMatch(/trace diverges at step 3: state 3 differs from the recorded one\n {2}\S+: recorded \S+, replayed \S+/);
+  });
+
+  it('check --traces writes one file per violation, named after family, variant and property', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'clockcheck-out-'));
+    const r = run('check', 'baseline', '--continue', '--traces', dir);
+    expect(r.code).toBe(1);
+    expect(readdirSync(dir).sort()).toEqual(['kvm-suspend-time.baseline.bootCatchesUp.cctrace', 'kvm-suspend-time.baseline.monoNoJump.cctrace']);
+    expect(run('replay', join(dir, 'kvm-suspend-time.baseline.bootCatchesUp.cctrace')).code).toBe(1);
+  });
+
+  it('a model file trace records its path and replays from it', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'clockcheck-file-'));
+    expect(run('check', 'examples/peterson.ts', '-p', 'swapped=1', '--traces', dir).code).toBe(1);
+    const t = readTraceFile(join(dir, 'peterson.mutualExclusion.cctrace'));
+    expect(t.model.source).toMatch(/examples\/peterson\.ts$/);
+    expect(run('replay', join(dir, 'peterson.mutualExclusion.cctrace')).code).toBe(1);
+  });
+
+  it('an unwritable --traces folder is a usage error, and nothing half-written is left', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'clockcheck-ro-'));
+    writeFileSync(join(dir, 'file'), 'x');
+    const r = run('check', 'baseline', '--traces', join(dir, 'file'));
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^clockcheck: error: cannot write trace .*kvm-suspend-time\.baseline\.\w+\.cctrace: EEXIST/);
+    expect(r.stderr.split('\n')).toHaveLength(2);
+    expect(readdirSync(dir)).toEqual(['file']);
+  });
+});
+
+describe('atomic writes', () => {
+  it('a failed write leaves neither the target nor a temporary file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'clockcheck-atomic-'));
+    mkdirSync(join(dir, 'target'));
+    expect(() => writeFileAtomic(join(dir, 'target'), 'data')).toThrow();
+    expect(readdirSync(dir)).toEqual(['target']);
+    writeFileAtomic(join(dir, 'ok.bin'), 'data');
+    expect(readFileSync(join(dir, 'ok.bin'), 'utf8')).toBe('data');
+    expect(readdirSync(dir).sort()).toEqual(['ok.bin', 'target']);
+  });
+});
+
+/** Tags balance and attribute values are quoted: enough to call the SVG well-formed. */
+function wellFormed(xml: string): boolean {
+  const stack: string[] = [];
+  const re = /<(\/?)([A-Za-z][\w:-]*)((?:\s+[\w:-]+="[^"<]*")*)\s*(\/?)>|<!--[\s\S]*?-->|<([^>]*)>/g;
+  let m: RegExpExecArray | null;
+  let text = xml;
+  while ((m = re.exec(xml))) {
+    if (m[5] !== undefined) return false; // a tag that did not parse
+    const [, close, name, , self] = m;
+    if (self) continue;
+    if (close) {
+      if (stack.pop() !== name) return false;
+    } else stack.push(name!);
+  }
+  text = xml.replace(re, '');
+  return stack.length === 0 && !/[<>]/.test(text);
+}
+
+describe('SVG', () => {
+  it('is well-formed, has one line per clock, the suspend shaded and the violating read marked', () => {
+    const t = traceOf('v3', { canFail: 0 }, 'monoNoRewind');
+    const svg = toSvg(t);
+    expect(wellFormed(svg)).toBe(true);
+    const clocks = [...svg.matchAll(/<g class="clock" data-key="([^"]+)"/g)].map((m) => m[1]);
+    expect(clocks).toEqual(['host.mono', 'host.boot', 'mono@0', 'boot@0', 'mono@1', 'boot@1', 'vdso.mono@1']);
+    expect(svg).toContain('class="band" data-key="host.suspended"');
+    expect(svg.match(/class="violating-read"/g)).toHaveLength(2); // read.mono and read.boot at the last step
+    expect(svg).toContain('violates monoNoRewind');
+    expect(wellFormed('<svg><g></svg>')).toBe(false);
+  });
+
+  it('show --svg and --itf write files; show alone prints the table with the violating step marked', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'clockcheck-show-'));
+    const r = run('show', baselineJump, '--svg', join(dir, 'a.svg'), '--itf', join(dir, 'a.itf.json'));
+    expect(r.code).toBe(0);
+    expect(existsSync(join(dir, 'a.svg')) && existsSync(join(dir, 'a.itf.json'))).toBe(true);
+    const table = run('show', baselineJump).stdout;
+    expect(table).toMatch(/step\s+action\s+host\.mono\s+host\.boot\s+read\.mono\s+read\.boot\s+mono@0\s+boot@0\s+changed/);
+    expect(table).toMatch(/6\s+readClock\(0,0\)\s+0\s+1\s+1\s+1\s+1\s+1\s+kernel read on vCPU 0: MONO=1 BOOT=1/);
+    expect(table).toContain('◀ violates monoNoJump');
+  });
+});
+
+describe('ITF', () => {
+  const require = createRequire(import.meta.url);
+  const { ofItf } = require('@informalsystems/quint/dist/src/itf.js') as { ofItf: (x: unknown) => unknown[] };
+
+  it("Quint's own ITF reader accepts every regression trace we export", () => {
+    for (const e of manifest) {
+      const t = readTraceFile(join(REGRESSIONS, e.file));
+      const itf = JSON.parse(JSON.stringify(toItf(t)));
+      const states = ofItf(itf);
+      expect(states, e.file).toHaveLength(t.states.length);
+    }
+  });
+
+  it('carries the state variables, actions and values, with big integers as #bigint', () => {
+    const t = decodeTrace(new Uint8Array(readFileSync(baselineJump)));
+    const itf = toItf(t) as { vars: string[]; states: Record<string, unknown>[] };
+    expect(itf.vars).toContain('hostPhase');
+    expect(itf.states.at(-1)).toMatchObject({ '#meta': { index: 6, action: 'readClock(0,0)' }, lastMono: 1, hostPhase: 'thawed' });
+    expect((itf.states[0]!.vcpu as unknown[])[0]).toMatchObject({ pc: 'run', reqSuspendTimeAdj: false });
+    const big = toItf({ ...t, layout: { ...t.layout, fields: [{ path: 'x', kind: 'int', min: 2 ** 53, max: 2 ** 53 + 1, word: 0, shift: 0, mask: 1 }] } }) as {
+      states: Record<string, unknown>[];
+    };
+    expect(big.states[0]!.x).toEqual({ '#bigint': String(2 ** 53) });
+    expect(ofItf(JSON.parse(JSON.stringify(big)))).toHaveLength(t.states.length);
+  });
+});
