@@ -90,7 +90,9 @@ export function dfs(x: Exploration): number {
         x.coverage[i]!++;
         if (hasStepProps) x.checkStep(id, i);
         if (x.done) {
-          if (i > 0) x.truncated = true;
+          // This successor is not pushed: the search is complete only if
+          // nothing else was pending and the successor was already known.
+          if (i > 0 || bounded || !x.isStored(st.succ)) x.truncated = true;
           break;
         }
         if (!bounded && x.isStored(st.succ)) continue;

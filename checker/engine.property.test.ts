@@ -80,3 +80,29 @@ describe('engine vs naive explorer (random transition systems)', () => {
     );
   });
 });
+
+describe('stopping once every property is violated', () => {
+  // Found by the property above (seed -628917830): DFS stopped on the step
+  // violation of the only edge before pushing its successor and still
+  // claimed a complete search of one state.
+  const g = {
+    nodes: 3,
+    edges: [{ src: 0, dst: 1, needAux: -1, setAux: -1 }],
+    inits: [{ node: 0, aux: 0 }],
+    bad: [0],
+    forbidden: [0],
+    legalEnds: [],
+    excluded: 0,
+    deadlock: false,
+  };
+  for (const strategy of ['bfs', 'dfs'] as const) {
+    it(`${strategy} does not call a search cut short complete`, () => {
+      const r = check(compileModel(graphModel(g)), { strategy, continueAfterViolation: true });
+      expect(r.properties.map((p) => [p.verdict, p.trace?.actions.length])).toEqual([
+        ['violated', 0],
+        ['violated', 1],
+      ]);
+      expect(r.complete).toBe(false);
+    });
+  }
+});

@@ -2,7 +2,7 @@
 
 import { resolve } from 'node:path';
 import { UsageError, type CheckResult, type CompiledModel, type ModelDefinition } from '../checker/index.js';
-import { TraceFileError, traceFileOf, type TraceFile } from '../traces/format.js';
+import { fieldValue, TraceFileError, traceFileOf, type TraceFile } from '../traces/format.js';
 import { readTraceFile, traceFileName, writeFileAtomic, writeTraceFile } from '../traces/io.js';
 import { toItf } from '../traces/itf.js';
 import { replayTrace } from '../traces/replay.js';
@@ -74,11 +74,7 @@ export function formatShow(t: TraceFile, st: Style): string {
   out.push('');
   const fields = t.layout.fields;
   const rows: string[][] = [[st.dim('step'), st.dim('action'), ...keys.map((k) => st.dim(k)), st.dim('changed')]];
-  const value = (s: Uint32Array, i: number) => {
-    const f = fields[i]!;
-    const v = ((s[f.word]! >>> f.shift) & f.mask) + f.min;
-    return f.kind === 'bool' ? String(v !== 0) : f.names ? (f.names[v] ?? String(v)) : String(v);
-  };
+  const value = (s: Uint32Array, i: number) => String(fieldValue(fields[i]!, s));
   const width = Math.max(50, (process.stdout.columns ?? 160) - 30 - keys.length * 9);
   t.states.forEach((s, i) => {
     const last = i === t.states.length - 1;

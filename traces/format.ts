@@ -4,7 +4,7 @@
 // the trace. Decoding validates everything and fails with one line.
 
 import { decode, encode } from '@msgpack/msgpack';
-import type { CompiledModel, PropertyKind, Trace } from '../checker/index.js';
+import type { CompiledModel, Field, PropertyKind, Trace } from '../checker/index.js';
 import { describeTrace } from './describe.js';
 
 export const FORMAT = 'clockcheck-trace';
@@ -14,16 +14,8 @@ export class TraceFileError extends Error {
   override name = 'TraceFileError';
 }
 
-export interface FieldInfo {
-  readonly path: string;
-  readonly kind: 'int' | 'bool' | 'enum';
-  readonly min: number;
-  readonly max: number;
-  readonly word: number;
-  readonly shift: number;
-  readonly mask: number;
-  readonly names?: readonly string[];
-}
+/** A layout field as stored in the file: its position and how to show it. */
+export type FieldInfo = Pick<Field, 'path' | 'min' | 'max' | 'word' | 'shift' | 'mask' | 'names'> & { readonly kind: Field['spec']['kind'] };
 
 export type Scalar = number | string | boolean;
 
