@@ -38,6 +38,7 @@ export function check(m: CompiledModel, opts: CheckOptions = {}): CheckResult {
       statesPerSecond: seconds > 0 ? n / seconds : 0,
       peakRssBytes: process.resourceUsage().maxRSS * 1024,
       visitedBytes: x.set.bytes,
+      parentBytes: x.parents.bytes + x.via.bytes,
       frontierPeak,
       stateBytes: m.words * 4,
     },

@@ -4,7 +4,7 @@
 // states are expanded.
 
 import { fingerprintHi, fingerprintLo } from './hash.js';
-import { GrowableU32 } from './growable.js';
+import { GrowableU32, growableIndex } from './growable.js';
 import { ExactSet, FingerprintSet, type StateSet } from './stateset.js';
 import { Stepper } from './stepper.js';
 import { ModelError } from './errors.js';
@@ -28,7 +28,7 @@ export class Exploration {
   readonly set: StateSet;
   readonly parents = new GrowableU32();
   /** Action instance that reached each state; for roots, the initial-state index. */
-  readonly via = new GrowableU32();
+  readonly via: ReturnType<typeof growableIndex>;
   readonly coverage: Float64Array;
   readonly violations: (Violation | undefined)[];
   transitions = 0;
@@ -50,7 +50,8 @@ export class Exploration {
     keepIds: boolean,
   ) {
     this.stepper = new Stepper(m);
-    this.set = opts.exact ? new ExactSet(m.words) : new FingerprintSet(16, keepIds);
+    this.via = growableIndex(Math.max(m.instances.length, m.inits.length));
+    this.set = opts.exact ? new ExactSet(m.words) : new FingerprintSet(1 << 16, keepIds);
     this.coverage = new Float64Array(m.instances.length);
     this.violations = m.properties.map(() => undefined);
     this.deadlockIndex = m.checkDeadlock ? m.properties.length - 1 : -1;

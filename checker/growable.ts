@@ -1,10 +1,17 @@
 // Growable typed arrays for per-state records (parents, actions, depths).
+// They grow by half again, not double, so at most a third of the memory they
+// hold is slack.
 
-export class GrowableU32 {
-  data: Uint32Array;
+type Typed = Uint32Array | Uint16Array;
+
+class Growable<T extends Typed> {
+  data: T;
   length = 0;
-  constructor(initial = 1024) {
-    this.data = new Uint32Array(initial);
+  constructor(
+    private readonly make: (n: number) => T,
+    initial = 1024,
+  ) {
+    this.data = make(initial);
   }
   push(v: number): void {
     if (this.length === this.data.length) this.grow(this.length + 1);
@@ -13,13 +20,24 @@ export class GrowableU32 {
   /** Make room for `n` values in total. */
   grow(n: number): void {
     if (n <= this.data.length) return;
-    let cap = this.data.length * 2;
-    while (cap < n) cap *= 2;
-    const d = new Uint32Array(cap);
-    d.set(this.data.subarray(0, this.length));
+    let cap = this.data.length;
+    while (cap < n) cap = Math.ceil(cap * 1.5);
+    const d = this.make(cap);
+    d.set(this.data.subarray(0, this.length) as never);
     this.data = d;
   }
   get bytes(): number {
     return this.data.byteLength;
   }
+}
+
+export class GrowableU32 extends Growable<Uint32Array> {
+  constructor(initial = 1024) {
+    super((n) => new Uint32Array(n), initial);
+  }
+}
+
+/** 16-bit records when every value fits (action instances of most models), else 32-bit. */
+export function growableIndex(maxValue: number): Growable<Uint16Array> | Growable<Uint32Array> {
+  return maxValue <= 0xffff ? new Growable((n) => new Uint16Array(n)) : new GrowableU32();
 }

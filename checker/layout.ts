@@ -137,53 +137,33 @@ function isScalar(spec: ElementSpec | ArraySpec): spec is ScalarSpec {
   return kind === 'int' || kind === 'bool' || kind === 'enum';
 }
 
-interface Slot {
-  word: number;
-  shift: number;
-  mask: number;
-  min: number;
-  max: number;
-}
-
-// The root object a view carries: the buffer and offset it is bound to. Block
-// views inside arrays hold a reference to the root so one bind moves them all.
-interface Root {
-  b: Uint32Array;
-  o: number;
-}
-
-function defineScalar(target: object, key: string | number, spec: ScalarSpec, slot: Slot, path: string, root: (self: any) => Root): void {
-  const { word, shift, mask, min, max } = slot;
+/**
+ * Source of a getter/setter pair for one field. `r` is the expression for the
+ * root (which holds the bound buffer `b` and offset `o`). Constants are
+ * inlined so that V8 sees a shift and a mask, nothing else.
+ */
+function accessorSource(key: string, f: Field, fi: number, r: string): string {
+  const { word, shift, mask, min, max } = f;
+  const at = `${r}.$o + ${word}`;
   const clear = ~(mask << shift) >>> 0;
-  if (spec.kind === 'bool') {
-    Object.defineProperty(target, key, {
-      enumerable: true,
-      get(this: any) {
-        const r = root(this);
-        return ((r.b[r.o + word]! >>> shift) & mask) !== 0;
-      },
-      set(this: any, v: boolean) {
-        if (typeof v !== 'boolean') throw new FieldRangeError(path, v, 0, 1);
-        const r = root(this);
-        const i = r.o + word;
-        r.b[i] = (r.b[i]! & clear) | ((v ? 1 : 0) << shift);
-      },
-    });
-    return;
+  if (f.spec.kind === 'bool') {
+    const bit = (1 << shift) >>> 0;
+    return `get ${key}() { return (${r}.$b[${at}] & ${bit}) !== 0; }
+  set ${key}(v) {
+    const b = ${r}.$b, i = ${at};
+    if (v === true) b[i] = b[i] | ${bit};
+    else if (v === false) b[i] = b[i] & ${clear};
+    else fail(${fi}, v);
+  }`;
   }
-  Object.defineProperty(target, key, {
-    enumerable: true,
-    get(this: any) {
-      const r = root(this);
-      return ((r.b[r.o + word]! >>> shift) & mask) + min;
-    },
-    set(this: any, v: number) {
-      if (!(v >= min && v <= max) || Math.floor(v) !== v) throw new FieldRangeError(path, v, min, max);
-      const r = root(this);
-      const i = r.o + word;
-      r.b[i] = ((r.b[i]! & clear) | (((v - min) & mask) << shift)) >>> 0;
-    },
-  });
+  const read = `(${r}.$b[${at}] >>> ${shift}) & ${mask}`;
+  const raw = min === 0 ? 'v' : `(v - ${min})`;
+  return `get ${key}() { return ${min === 0 ? read : `(${read}) + ${min}`}; }
+  set ${key}(v) {
+    if (!(v >= ${min} && v <= ${max}) || Math.floor(v) !== v) fail(${fi}, v);
+    const b = ${r}.$b, i = ${at};
+    b[i] = (b[i] & ${clear}) | (${raw} << ${shift});
+  }`;
 }
 
 /**
@@ -195,6 +175,7 @@ export class Layout<B extends BlockSpec = BlockSpec> {
   readonly words: number;
   readonly bits: number;
   private readonly fieldIndex = new Map<string, Field>();
+  private makeView: (() => unknown) | undefined;
 
   constructor(readonly spec: B) {
     const fields: Field[] = [];
@@ -225,7 +206,7 @@ export class Layout<B extends BlockSpec = BlockSpec> {
     };
     const walk = (prefix: string, block: BlockSpec): void => {
       for (const [name, s] of Object.entries(block)) {
-        if (!/^[A-Za-z_$][A-Za-z0-9_$]*$/.test(name) || name === 'bind') {
+        if (!/^[A-Za-z_][A-Za-z0-9_$]*$/.test(name) || name === 'bind') {
           throw new Error(`layout: field name ${JSON.stringify(name)} is not allowed`);
         }
         const path = prefix ? `${prefix}.${name}` : name;
@@ -255,49 +236,59 @@ export class Layout<B extends BlockSpec = BlockSpec> {
 
   /** A fresh view; bind it to a state before use. */
   view(): StateView<B> {
-    const root: Root & ViewHandle = {
-      b: new Uint32Array(this.words),
-      o: 0,
-      bind(words: Uint32Array, offset: number) {
-        this.b = words;
-        this.o = offset;
-      },
-    };
-    const fieldsByPath = this.fieldIndex;
-    const slotOf = (path: string): Field => fieldsByPath.get(path)!;
-    const rootSelf = (self: any): Root => self;
-    const rootOf = (self: any): Root => self.$r;
-    const build = (target: any, prefix: string, block: BlockSpec, getRoot: (self: any) => Root): void => {
-      for (const [name, s] of Object.entries(block)) {
-        const path = prefix ? `${prefix}.${name}` : name;
-        if (s.kind === 'array') {
-          const el = s.of;
-          if (isScalar(el)) {
-            const arr: any = {};
-            Object.defineProperty(arr, '$r', { value: root });
-            Object.defineProperty(arr, 'length', { value: s.length });
-            for (let i = 0; i < s.length; i++) {
-              const p = `${path}[${i}]`;
-              defineScalar(arr, i, el, slotOf(p), p, rootOf);
-            }
-            Object.defineProperty(target, name, { value: Object.freeze(arr), enumerable: true });
+    this.makeView ??= this.compileViews();
+    return this.makeView() as StateView<B>;
+  }
+
+  /**
+   * Generates one class per record (the root, each block of an array of
+   * blocks, each array of scalars) with the field positions as literals.
+   * Every view of this layout shares these classes, so property accesses in
+   * a model's steps stay monomorphic.
+   */
+  private compileViews(): () => unknown {
+    const src: string[] = [];
+    const fieldNo = new Map(this.fields.map((f, i) => [f.path, i]));
+    let classes = 0;
+    // Returns the class name; `isRoot` classes hold b and o themselves.
+    const record = (prefix: string, entries: [string, ScalarSpec | ArraySpec | ElementSpec][], isRoot: boolean): string => {
+      const name = `V${classes++}`;
+      const r = isRoot ? 'this' : 'this.$r';
+      const members: string[] = [];
+      const init: string[] = [];
+      const rootArg = isRoot ? 'this' : 'r';
+      for (const [key, spec] of entries) {
+        const path = prefix === '' ? key : /^\d+$/.test(key) ? `${prefix}[${key}]` : `${prefix}.${key}`;
+        if (isScalar(spec as AnySpec)) {
+          members.push(accessorSource(key, this.fields[fieldNo.get(path)!]!, fieldNo.get(path)!, r));
+        } else if ((spec as ArraySpec).kind === 'array') {
+          const a = spec as ArraySpec;
+          if (isScalar(a.of)) {
+            const elems = Array.from({ length: a.length }, (_, i) => [String(i), a.of] as [string, ScalarSpec]);
+            const cls = record(path, elems, false);
+            src.push(`Object.defineProperty(${cls}.prototype, 'length', { value: ${a.length} });`);
+            init.push(`this.${key} = Object.freeze(new ${cls}(${rootArg}));`);
           } else {
-            const blocks: any[] = [];
-            for (let i = 0; i < s.length; i++) {
-              const bv: any = {};
-              Object.defineProperty(bv, '$r', { value: root });
-              build(bv, `${path}[${i}]`, el, rootOf);
-              blocks.push(Object.seal(bv));
-            }
-            Object.defineProperty(target, name, { value: Object.freeze(blocks), enumerable: true });
+            const blocks = Array.from({ length: a.length }, (_, i) => `new ${record(`${path}[${i}]`, Object.entries(a.of as BlockSpec), false)}(${rootArg})`);
+            init.push(`this.${key} = Object.freeze([${blocks.map((b) => `Object.freeze(${b})`).join(', ')}]);`);
           }
-        } else {
-          defineScalar(target, name, s as ScalarSpec, slotOf(path), path, getRoot);
         }
       }
+      const ctor = isRoot
+        ? `constructor() { this.$b = new Uint32Array(${this.words}); this.$o = 0; ${init.join(' ')} }
+  bind(b, o) { this.$b = b; this.$o = o; }`
+        : `constructor(r) { this.$r = r; ${init.join(' ')} }`;
+      src.push(`class ${name} {\n  ${ctor}\n  ${members.join('\n  ')}\n}`);
+      return name;
     };
-    build(root, '', this.spec, rootSelf);
-    return Object.seal(root) as unknown as StateView<B>;
+    const root = record('', Object.entries(this.spec), true);
+    const body = `${src.join('\n')}\nreturn () => Object.seal(new ${root}());`;
+    const fields = this.fields;
+    const fail = (fi: number, v: unknown): never => {
+      const f = fields[fi]!;
+      throw new FieldRangeError(f.path, v, f.min, f.max);
+    };
+    return new Function('fail', body)(fail) as () => unknown;
   }
 
   /** Decode one field of a packed state to its number (bools as 0/1). */

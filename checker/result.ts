@@ -72,6 +72,8 @@ export interface Stats {
   readonly peakRssBytes: number;
   /** Bytes held by the visited set at the end. */
   readonly visitedBytes: number;
+  /** Bytes held by the parent records (parent id and action per state) that rebuild traces. */
+  readonly parentBytes: number;
   /** Largest frontier (BFS queue or DFS stack), in states. */
   readonly frontierPeak: number;
   /** Bytes of one packed state. */

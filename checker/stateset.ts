@@ -1,6 +1,7 @@
 // Visited-state sets on typed arrays with open addressing and linear probing.
 //
-// FingerprintSet keeps 64-bit fingerprints only (TLC's FPSet): 8 bytes a slot,
+// FingerprintSet keeps 64-bit fingerprints only (TLC's FPSet): 8 bytes a slot
+// (the low half is never 0, so 0 marks an empty slot),
 // plus 4 for the state id when the search needs to find a state again (DFS
 // with a depth bound). ExactSet keeps whole packed states and never confuses
 // two states: the reference for tests and for users who want certainty.
@@ -28,81 +29,94 @@ export interface StateSet {
 }
 
 const MAX_LOAD = 0.75;
+/**
+ * The fingerprint table grows by half again, so its load stays between 0.5
+ * and 0.75: 10.7 to 16 bytes a state. Doubling would let it fall to 0.375
+ * (21 bytes a state) right after a growth.
+ */
+const GROWTH = 1.5;
 
 export class FingerprintSet implements StateSet {
   readonly exact = false;
   size = 0;
-  private mask: number;
+  private cap: number;
+  // Home slot = floor(hi * cap / 2^32): any capacity, no modulo.
+  private scale: number;
+  private limit: number;
   private fps: Uint32Array;
   private ids: Uint32Array | null;
 
-  constructor(capacityLog2 = 16, private readonly keepIds = false) {
-    const cap = 1 << capacityLog2;
-    this.mask = cap - 1;
-    this.fps = new Uint32Array(cap * 2);
-    this.ids = keepIds ? new Uint32Array(cap) : null;
+  constructor(capacity = 1 << 16, private readonly keepIds = false) {
+    this.cap = capacity;
+    this.scale = capacity / 4294967296;
+    this.limit = Math.floor(capacity * MAX_LOAD);
+    this.fps = new Uint32Array(capacity * 2);
+    this.ids = keepIds ? new Uint32Array(capacity) : null;
   }
 
   get bytes(): number {
     return this.fps.byteLength + (this.ids?.byteLength ?? 0);
   }
   get nextGrowthBytes(): number {
-    return this.size + 1 > (this.mask + 1) * MAX_LOAD ? this.bytes * 2 : this.bytes;
+    return this.size + 1 > this.limit ? Math.ceil(this.cap * GROWTH) * (this.keepIds ? 12 : 8) : this.bytes;
   }
 
   insert(_w: Uint32Array, _off: number, hi: number, lo: number, id: number): number {
-    if (this.size + 1 > (this.mask + 1) * MAX_LOAD) this.grow();
+    if (this.size >= this.limit) this.grow();
     const fps = this.fps;
-    let i = hi & this.mask;
+    const cap = this.cap;
+    let i = Math.floor(hi * this.scale);
     for (;;) {
-      const h = fps[2 * i]!;
       const l = fps[2 * i + 1]!;
-      if (l === 0 && h === 0) {
+      if (l === 0) {
         fps[2 * i] = hi;
         fps[2 * i + 1] = lo;
         if (this.ids) this.ids[i] = id;
         this.size++;
         return -1;
       }
-      if (h === hi && l === lo) return this.ids ? this.ids[i]! : 0;
-      i = (i + 1) & this.mask;
+      if (l === lo && fps[2 * i] === hi) return this.ids ? this.ids[i]! : 0;
+      if (++i === cap) i = 0;
     }
   }
 
   get(_w: Uint32Array, _off: number, hi: number, lo: number): number {
     const fps = this.fps;
-    let i = hi & this.mask;
+    const cap = this.cap;
+    let i = Math.floor(hi * this.scale);
     for (;;) {
-      const h = fps[2 * i]!;
       const l = fps[2 * i + 1]!;
-      if (l === 0 && h === 0) return -1;
-      if (h === hi && l === lo) return this.ids ? this.ids[i]! : 0;
-      i = (i + 1) & this.mask;
+      if (l === 0) return -1;
+      if (l === lo && fps[2 * i] === hi) return this.ids ? this.ids[i]! : 0;
+      if (++i === cap) i = 0;
     }
   }
 
   setId(_w: Uint32Array, _off: number, hi: number, lo: number, id: number): void {
     if (!this.ids) return;
-    let i = hi & this.mask;
-    while (!(this.fps[2 * i] === hi && this.fps[2 * i + 1] === lo)) i = (i + 1) & this.mask;
+    const fps = this.fps;
+    let i = Math.floor(hi * this.scale);
+    while (!(fps[2 * i + 1] === lo && fps[2 * i] === hi)) if (++i === this.cap) i = 0;
     this.ids[i] = id;
   }
 
   private grow(): void {
     const old = this.fps;
     const oldIds = this.ids;
-    const cap = (this.mask + 1) * 2;
-    this.mask = cap - 1;
-    this.fps = new Uint32Array(cap * 2);
+    const cap = Math.ceil(this.cap * GROWTH);
+    this.cap = cap;
+    this.scale = cap / 4294967296;
+    this.limit = Math.floor(cap * MAX_LOAD);
+    const fps = (this.fps = new Uint32Array(cap * 2));
     this.ids = oldIds ? new Uint32Array(cap) : null;
     for (let j = 0; j < old.length / 2; j++) {
       const hi = old[2 * j]!;
       const lo = old[2 * j + 1]!;
-      if (hi === 0 && lo === 0) continue;
-      let i = hi & this.mask;
-      while (this.fps[2 * i] !== 0 || this.fps[2 * i + 1] !== 0) i = (i + 1) & this.mask;
-      this.fps[2 * i] = hi;
-      this.fps[2 * i + 1] = lo;
+      if (lo === 0) continue;
+      let i = Math.floor(hi * this.scale);
+      while (fps[2 * i + 1] !== 0) if (++i === cap) i = 0;
+      fps[2 * i] = hi;
+      fps[2 * i + 1] = lo;
       if (this.ids) this.ids[i] = oldIds![j]!;
     }
   }

@@ -12,6 +12,10 @@ export interface Style {
   dim(s: string): string;
 }
 
+function perState(bytes: number, n: number): string {
+  return n > 0 ? `${(bytes / n).toFixed(1)} B/state` : '-';
+}
+
 export function makeStyle(enabled: boolean): Style {
   const wrap = (code: number, close: number) => (s: string) => (enabled ? `\x1b[${code}m${s}\x1b[${close}m` : s);
   return { bold: wrap(1, 22), red: wrap(31, 39), green: wrap(32, 39), yellow: wrap(33, 39), dim: wrap(2, 22) };
@@ -94,7 +98,7 @@ export function formatResult(m: CompiledModel, r: CheckResult, st: Style): strin
       `${fmtSeconds(s.seconds)} (${fmtInt(s.statesPerSecond)} states/s)`,
   );
   out.push(
-    `  state ${s.stateBytes} B packed, visited set ${fmtBytes(s.visitedBytes)}, peak frontier ${fmtInt(s.frontierPeak)}, peak RSS ${fmtBytes(s.peakRssBytes)}`,
+    `  state ${s.stateBytes} B packed, visited set ${fmtBytes(s.visitedBytes)} (${perState(s.visitedBytes, s.distinct)}), parent records ${fmtBytes(s.parentBytes)} (${perState(s.parentBytes, s.distinct)}), peak frontier ${fmtInt(s.frontierPeak)}, peak RSS ${fmtBytes(s.peakRssBytes)}`,
   );
   if (!r.exact) out.push(`  fingerprint collision probability: ${r.collisionProbability.toExponential(1)} (optimistic estimate)`);
   if (!r.complete) out.push(st.yellow(`  incomplete: ${STOP_TEXT[r.stopReason ?? 'depth']}`));
