@@ -5,7 +5,7 @@
 // otherwise the bound would hide states that lie within it. Traces found by
 // DFS are valid but not necessarily shortest.
 
-import { fingerprintHi, fingerprintLo } from './hash.js';
+import { fingerprint, lastLo } from './hash.js';
 import { GrowableU32 } from './growable.js';
 import { NO_PARENT, type Exploration } from './explore.js';
 
@@ -57,8 +57,8 @@ export function dfs(x: Exploration): number {
     const parent = stack.parent.data[top]!;
     const via = stack.via.data[top]!;
     const depth = stack.depth.data[top]!;
-    const hi = fingerprintHi(state, 0, W);
-    const lo = fingerprintLo(state, 0, W);
+    const hi = fingerprint(state, 0, W);
+    const lo = lastLo[0]!;
     let id = x.set.get(state, 0, hi, lo);
     if (id >= 0) {
       if (!bounded || depthOf.data[id]! <= depth) continue;

@@ -3,7 +3,7 @@
 // coverage, budgets and progress. A strategy decides only the order in which
 // states are expanded.
 
-import { fingerprintHi, fingerprintLo } from './hash.js';
+import { fingerprint, lastLo } from './hash.js';
 import { GrowableU32, growableIndex } from './growable.js';
 import { ExactSet, FingerprintSet, type StateSet } from './stateset.js';
 import { Stepper } from './stepper.js';
@@ -75,8 +75,8 @@ export class Exploration {
    */
   add(words: Uint32Array, off: number, parent: number, via: number, depth: number): number {
     const n = this.m.words;
-    const hi = fingerprintHi(words, off, n);
-    const lo = fingerprintLo(words, off, n);
+    const hi = fingerprint(words, off, n);
+    const lo = lastLo[0]!;
     const budget = this.opts.maxMemoryBytes;
     if (budget !== undefined && this.set.nextGrowthBytes > this.set.bytes) {
       if (process.memoryUsage.rss() + (this.set.nextGrowthBytes - this.set.bytes) > budget) {
@@ -132,7 +132,8 @@ export class Exploration {
   /** True if the state is already in the visited set. */
   isStored(words: Uint32Array): boolean {
     const n = this.m.words;
-    return this.set.get(words, 0, fingerprintHi(words, 0, n), fingerprintLo(words, 0, n)) >= 0;
+    const hi = fingerprint(words, 0, n);
+    return this.set.get(words, 0, hi, lastLo[0]!) >= 0;
   }
 
   /** Called for an expanded state that had no enabled action. */

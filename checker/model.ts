@@ -258,3 +258,29 @@ export function compileModel(def: ModelDefinition, given: Readonly<Record<string
 export function instanceByLabel(m: CompiledModel, label: string): ActionInstance | undefined {
   return m.instances.find((i) => i.label === label);
 }
+
+/**
+ * The same model checking only the named properties (`deadlock` included),
+ * as TLC's INVARIANT lines pick what a run checks. An empty list checks
+ * none: plain reachability, for counting states.
+ */
+export function selectProperties(m: CompiledModel, names: readonly string[]): CompiledModel {
+  const known = m.properties.map((p) => p.name);
+  for (const n of names) {
+    if (!known.includes(n)) throw new UsageError(`model ${m.name} has no property ${n} (it has: ${known.join(', ') || 'none'})`);
+  }
+  const keep = new Set(names);
+  const invariants = m.invariants.filter((p) => keep.has(p.name));
+  const stepProperties = m.stepProperties.filter((p) => keep.has(p.name));
+  const properties = m.properties.filter((p) => keep.has(p.name));
+  const at = (name: string) => properties.findIndex((p) => p.name === name);
+  return {
+    ...m,
+    invariants,
+    stepProperties,
+    checkDeadlock: m.checkDeadlock && keep.has('deadlock'),
+    properties,
+    invariantIndex: invariants.map((p) => at(p.name)),
+    stepIndex: stepProperties.map((p) => at(p.name)),
+  };
+}

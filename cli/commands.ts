@@ -1,7 +1,7 @@
 // The commands: each declares its options (for parseArgs and help) and runs
 // on parsed values, returning an exit code.
 
-import { check, compileModel, UsageError, type CheckOptions, type CheckResult } from '../checker/index.js';
+import { check, compileModel, selectProperties, UsageError, type CheckOptions, type CheckResult, type CompiledModel } from '../checker/index.js';
 import { formatResult, makeStyle } from './format.js';
 import { resultToJson } from './json.js';
 import { parseBytes, parseChoice, parseCount, parseParams, parseSeconds } from './options.js';
@@ -73,17 +73,29 @@ export function exitCodeOf(results: readonly CheckResult[]): number {
   return 0;
 }
 
+function withProperties(m: CompiledModel, given: string[] | undefined): CompiledModel {
+  if (!given) return m;
+  const names = given.flatMap((g) => g.split(',')).map((n) => n.trim()).filter((n) => n !== '');
+  if (names.includes('none')) {
+    if (names.length > 1) throw new UsageError("--property none cannot be combined with property names");
+    return selectProperties(m, []);
+  }
+  return selectProperties(m, names);
+}
+
 const checkCommand: Command = {
   synopsis: 'check <model> [--param k=v ...]',
   summary: 'explore every reachable state of a model and check its properties',
   options: {
     ...searchOptions,
+    property: { type: 'string', multiple: true },
     continue: { type: 'boolean' },
     json: { type: 'boolean' },
     traces: { type: 'string' },
   },
   optionDocs: {
     ...searchOptionDocs,
+    property: "check only this property (repeatable, or comma-separated; 'none' counts states only)",
     continue: 'keep going after a violation until every property has a verdict',
     json: 'print the result as JSON on stdout',
     traces: 'write each counterexample as a trace file into this folder',
@@ -91,7 +103,7 @@ const checkCommand: Command = {
   async run(v, pos) {
     if (pos.length !== 1) throw new UsageError(`check takes one model (a name from 'clockcheck list', or a path), got ${pos.length}`);
     const def = await resolveModel(pos[0]!);
-    const m = compileModel(def, parseParams(v.param as string[] | undefined));
+    const m = withProperties(compileModel(def, parseParams(v.param as string[] | undefined)), v.property as string[] | undefined);
     const progress = progressPrinter(m.name, v.quiet !== true);
     const opts = { ...searchOptionsFrom(v, progress.onProgress), continueAfterViolation: v.continue === true };
     const r = check(m, opts);
