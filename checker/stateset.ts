@@ -36,6 +36,14 @@ const MAX_LOAD = 0.75;
  */
 const GROWTH = 1.5;
 
+// Most successors in a breadth-first search are states met a moment ago. A
+// direct-mapped cache of the last fingerprints inserted or found (32 Ki
+// entries, 256 KiB: it stays in L2) answers "seen" for about three in four
+// duplicates on the KVM model without touching the big table. A hit is exact
+// for fingerprints, so it never changes a count. Only without ids: a hit has
+// no id to give back.
+const RECENT = 1 << 15;
+
 export class FingerprintSet implements StateSet {
   readonly exact = false;
   size = 0;
@@ -45,8 +53,10 @@ export class FingerprintSet implements StateSet {
   private limit: number;
   private fps: Uint32Array;
   private ids: Uint32Array | null;
+  private readonly recent: Uint32Array;
 
   constructor(capacity = 1 << 16, private readonly keepIds = false) {
+    this.recent = new Uint32Array(keepIds ? 2 : 2 * RECENT);
     this.cap = capacity;
     this.scale = capacity / 4294967296;
     this.limit = Math.floor(capacity * MAX_LOAD);
@@ -62,6 +72,13 @@ export class FingerprintSet implements StateSet {
   }
 
   insert(_w: Uint32Array, _off: number, hi: number, lo: number, id: number): number {
+    if (!this.keepIds) {
+      const recent = this.recent;
+      const r = 2 * (lo & (RECENT - 1));
+      if (recent[r + 1] === lo && recent[r] === hi) return 0;
+      recent[r] = hi;
+      recent[r + 1] = lo;
+    }
     if (this.size >= this.limit) this.grow();
     const fps = this.fps;
     const cap = this.cap;
