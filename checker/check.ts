@@ -6,45 +6,84 @@ import { bfs } from './bfs.js';
 import { dfs } from './dfs.js';
 import { Exploration, type Violation } from './explore.js';
 import { compileModel, type CompiledModel, type ModelDefinition } from './model.js';
-import type { CheckOptions, CheckResult, PropertyResult, Trace, Verdict } from './result.js';
+import type { CheckOptions, CheckResult, PropertyResult, StopReason, Strategy, Trace, Verdict } from './result.js';
 import { Stepper } from './stepper.js';
 
 export function check(m: CompiledModel, opts: CheckOptions = {}): CheckResult {
   const strategy = opts.strategy ?? 'bfs';
   const x = new Exploration(m, opts, strategy === 'dfs' && opts.maxDepth !== undefined);
   const frontierPeak = strategy === 'bfs' ? bfs(x) : dfs(x);
-  const complete = !x.truncated;
-  const seconds = (performance.now() - x.started) / 1000;
-  const properties: PropertyResult[] = m.properties.map((p, i) => {
-    const v = x.violations[i];
-    const verdict: Verdict = v ? 'violated' : complete ? 'holds' : 'unknown';
-    return { name: p.name, kind: p.kind, doc: p.doc, verdict, ...(v ? { trace: rebuildTrace(x, v) } : {}) };
+  return assembleResult(m, {
+    strategy,
+    exact: x.set.exact,
+    truncated: x.truncated,
+    stopReason: x.stopReason,
+    violations: x.violations,
+    pathTo: (id) => x.pathTo(id),
+    coverage: x.coverage,
+    distinct: x.distinct,
+    transitions: x.transitions,
+    depth: x.maxDepth,
+    seconds: (performance.now() - x.started) / 1000,
+    visitedBytes: x.set.bytes,
+    parentBytes: x.parents.bytes + x.via.bytes,
+    frontierPeak,
   });
-  const coverage = m.instances.map((inst, i) => ({ label: inst.label, family: inst.family, count: x.coverage[i]! }));
-  const n = x.distinct;
+}
+
+/** What a search (one engine or several workers) leaves behind. */
+export interface SearchOutcome {
+  readonly strategy: Strategy;
+  readonly exact: boolean;
+  readonly truncated: boolean;
+  readonly stopReason: StopReason | undefined;
+  readonly violations: readonly (Violation | undefined)[];
+  /** Initial-state index and action instances leading to a state id. */
+  pathTo(id: number): { init: number; actions: number[] };
+  readonly coverage: ArrayLike<number>;
+  readonly distinct: number;
+  readonly transitions: number;
+  readonly depth: number;
+  readonly seconds: number;
+  readonly visitedBytes: number;
+  readonly parentBytes: number;
+  readonly frontierPeak: number;
+  readonly workers?: number;
+}
+
+export function assembleResult(m: CompiledModel, o: SearchOutcome): CheckResult {
+  const complete = !o.truncated;
+  const properties: PropertyResult[] = m.properties.map((p, i) => {
+    const v = o.violations[i];
+    const verdict: Verdict = v ? 'violated' : complete ? 'holds' : 'unknown';
+    return { name: p.name, kind: p.kind, doc: p.doc, verdict, ...(v ? { trace: rebuildTrace(m, o, v) } : {}) };
+  });
+  const coverage = m.instances.map((inst, i) => ({ label: inst.label, family: inst.family, count: o.coverage[i]! }));
+  const n = o.distinct;
   return {
     model: m.name,
     params: m.params,
-    strategy,
-    exact: x.set.exact,
+    strategy: o.strategy,
+    exact: o.exact,
     complete,
-    ...(x.stopReason ? { stopReason: x.stopReason } : !complete && x.truncated ? { stopReason: 'depth' as const } : {}),
+    ...(o.stopReason ? { stopReason: o.stopReason } : !complete ? { stopReason: 'depth' as const } : {}),
     properties,
     stats: {
       distinct: n,
-      transitions: x.transitions,
-      depth: x.maxDepth,
-      seconds,
-      statesPerSecond: seconds > 0 ? n / seconds : 0,
+      transitions: o.transitions,
+      depth: o.depth,
+      seconds: o.seconds,
+      statesPerSecond: o.seconds > 0 ? n / o.seconds : 0,
       peakRssBytes: process.resourceUsage().maxRSS * 1024,
-      visitedBytes: x.set.bytes,
-      parentBytes: x.parents.bytes + x.via.bytes,
-      frontierPeak,
+      visitedBytes: o.visitedBytes,
+      parentBytes: o.parentBytes,
+      frontierPeak: o.frontierPeak,
       stateBytes: m.words * 4,
+      workers: o.workers ?? 1,
     },
     coverage,
     neverFired: coverage.filter((c) => c.count === 0).map((c) => c.label),
-    collisionProbability: x.set.exact ? 0 : (n * Math.max(0, x.transitions + m.inits.length - n)) / 2 ** 64,
+    collisionProbability: o.exact ? 0 : (n * Math.max(0, o.transitions + m.inits.length - n)) / 2 ** 64,
   };
 }
 
@@ -53,11 +92,11 @@ export function checkModel(def: ModelDefinition, params: Readonly<Record<string,
   return check(compileModel(def, params), opts);
 }
 
-function rebuildTrace(x: Exploration, v: Violation): Trace {
-  const { init, actions } = x.pathTo(v.stateId);
+function rebuildTrace(m: CompiledModel, o: SearchOutcome, v: Violation): Trace {
+  const { init, actions } = o.pathTo(v.stateId);
   if (v.instance >= 0) actions.push(v.instance);
-  const p = x.m.properties[v.property]!;
-  return replayInstances(x.m, init, actions, p.name, p.kind);
+  const p = m.properties[v.property]!;
+  return replayInstances(m, init, actions, p.name, p.kind);
 }
 
 /**

@@ -33,6 +33,13 @@ export class Exploration {
   readonly violations: (Violation | undefined)[];
   transitions = 0;
   maxDepth = 0;
+  /**
+   * How a local state id becomes the id a violation records: a parallel
+   * worker stores states by local id and reports global ones
+   * (local * workers + worker).
+   */
+  idStride = 1;
+  idBase = 0;
   stopReason: StopReason | undefined;
   /** True when some state was left unexpanded by a bound, so verdicts cannot be `holds`. */
   truncated = false;
@@ -74,9 +81,13 @@ export class Exploration {
    * Checks invariants on new states.
    */
   add(words: Uint32Array, off: number, parent: number, via: number, depth: number): number {
+    const hi = fingerprint(words, off, this.m.words);
+    return this.addHashed(words, off, hi, lastLo[0]!, parent, via, depth);
+  }
+
+  /** As `add`, with the fingerprint already computed. */
+  addHashed(words: Uint32Array, off: number, hi: number, lo: number, parent: number, via: number, depth: number): number {
     const n = this.m.words;
-    const hi = fingerprint(words, off, n);
-    const lo = lastLo[0]!;
     const budget = this.opts.maxMemoryBytes;
     if (budget !== undefined && this.set.nextGrowthBytes > this.set.bytes) {
       if (process.memoryUsage.rss() + (this.set.nextGrowthBytes - this.set.bytes) > budget) {
@@ -91,7 +102,7 @@ export class Exploration {
     if (this.opts.maxStates !== undefined && this.set.size >= this.opts.maxStates) this.stop('states');
     if (depth > this.maxDepth) this.maxDepth = depth;
     this.opts.onState?.(words.subarray(off, off + n), depth);
-    if (this.m.invariants.length) this.checkInvariants(words, off, id);
+    if (this.m.invariants.length) this.checkInvariants(words, off, id * this.idStride + this.idBase);
     return id;
   }
 

@@ -5,3 +5,4 @@ export * from './result.js';
 export { check, checkModel, replayInstances } from './check.js';
 export { UsageError, ModelError } from './errors.js';
 export { Stepper } from './stepper.js';
+export { checkParallel, type ParallelOptions, type ModelSource } from './parallel.js';

@@ -78,6 +78,8 @@ export interface Stats {
   readonly frontierPeak: number;
   /** Bytes of one packed state. */
   readonly stateBytes: number;
+  /** Worker threads that explored (1: the calling thread alone). */
+  readonly workers: number;
 }
 
 export interface CheckResult {

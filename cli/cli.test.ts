@@ -37,6 +37,22 @@ describe('clockcheck check', () => {
     expect(j.properties[0].trace.steps.at(-1).changes.big).toBe(4);
   });
 
+  it('--workers 2 and --property give the counts of one thread for the properties asked', () => {
+    const one = JSON.parse(run('check', 'v3', '-p', 'vcpus=2', '-p', 'suspends=1', '--json', '--property', 'monoNoRewind,bootExact').stdout);
+    const two = JSON.parse(run('check', 'v3', '-p', 'vcpus=2', '-p', 'suspends=1', '--json', '--property', 'monoNoRewind,bootExact', '-w', '2').stdout);
+    expect(two.properties.map((p: { name: string }) => p.name)).toEqual(['monoNoRewind', 'bootExact']);
+    expect(two.stats.workers).toBe(2);
+    for (const k of ['distinct', 'transitions', 'depth']) expect(two.stats[k]).toBe(one.stats[k]);
+    expect(two.properties.map((p: { verdict: string }) => p.verdict)).toEqual(one.properties.map((p: { verdict: string }) => p.verdict));
+  });
+
+  it('--property none explores without checking anything', () => {
+    const r = run('check', 'peterson', '--property', 'none');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('20 distinct states, 34 transitions');
+    expect(r.stdout).not.toContain('mutualExclusion');
+  });
+
   it('checks a model file by path, with parameters', () => {
     const r = run('check', 'examples/diehard.ts', '-p', 'goal=3');
     expect(r.code).toBe(1);
@@ -93,6 +109,10 @@ describe('bad usage and broken models: one line, exit 2', () => {
     [['check', 'peterson', '--bogus'], "clockcheck: error: unknown option '--bogus' (see 'clockcheck help check')"],
     [['check', 'peterson', '--strategy', 'xfs'], "clockcheck: error: --strategy: 'xfs' is not one of bfs, dfs"],
     [['check', 'peterson', '--max-memory', '12Q'], "clockcheck: error: --max-memory: '12Q' is not a size (e.g. 512M, 2G)"],
+    [['check', 'peterson', '--workers', '0'], "clockcheck: error: --workers: '0' is not 'auto' or a number from 1 to 64"],
+    [['check', 'peterson', '-w', '2', '--strategy', 'dfs'], 'clockcheck: error: parallel search is breadth-first only; use --strategy bfs or one worker'],
+    [['check', 'peterson', '--property', 'nope'], 'clockcheck: error: model peterson has no property nope (it has: mutualExclusion, deadlock)'],
+    [['check', 'cli/fixtures/throws.ts', '-w', '2'], 'clockcheck: model error: action inc threw: x is three'],
     [['check', 'no/such/file.ts'], 'clockcheck: error: model file not found: no/such/file.ts'],
     [['check', 'cli/fixtures/throws.ts'], 'clockcheck: model error: action inc threw: x is three'],
     [['check', 'cli/fixtures/outOfRange.ts'], 'clockcheck: model error: action inc: field x = 3 is outside its declared range 0..2'],

@@ -1,12 +1,12 @@
 // The commands: each declares its options (for parseArgs and help) and runs
 // on parsed values, returning an exit code.
 
-import { check, compileModel, selectProperties, UsageError, type CheckOptions, type CheckResult, type CompiledModel } from '../checker/index.js';
+import { check, checkParallel, compileModel, selectProperties, UsageError, type CheckOptions, type CheckResult, type CompiledModel } from '../checker/index.js';
 import { formatResult, makeStyle } from './format.js';
 import { resultToJson } from './json.js';
-import { parseBytes, parseChoice, parseCount, parseParams, parseSeconds } from './options.js';
+import { parseBytes, parseChoice, parseCount, parseParams, parseSeconds, parseWorkers } from './options.js';
 import { progressPrinter } from './progress.js';
-import { builtinModels, resolveModel } from './registry.js';
+import { builtinModels, registryModule, resolveModel } from './registry.js';
 import { formatShow, runReplay, runShow, saveTraces } from './traceCommands.js';
 import { readTraceFile } from '../traces/io.js';
 import { compareExitCode, compareToJson, compareToMarkdown, formatCompare, kvmVariantNames, runCompare } from './compare.js';
@@ -89,12 +89,14 @@ const checkCommand: Command = {
   options: {
     ...searchOptions,
     property: { type: 'string', multiple: true },
+    workers: { type: 'string', short: 'w' },
     continue: { type: 'boolean' },
     json: { type: 'boolean' },
     traces: { type: 'string' },
   },
   optionDocs: {
     ...searchOptionDocs,
+    workers: "worker threads for a parallel BFS ('auto': one per core; default 1)",
     property: "check only this property (repeatable, or comma-separated; 'none' counts states only)",
     continue: 'keep going after a violation until every property has a verdict',
     json: 'print the result as JSON on stdout',
@@ -106,7 +108,11 @@ const checkCommand: Command = {
     const m = withProperties(compileModel(def, parseParams(v.param as string[] | undefined)), v.property as string[] | undefined);
     const progress = progressPrinter(m.name, v.quiet !== true);
     const opts = { ...searchOptionsFrom(v, progress.onProgress), continueAfterViolation: v.continue === true };
-    const r = check(m, opts);
+    const workers = parseWorkers(v.workers as string | undefined);
+    const r =
+      workers > 1
+        ? await checkParallel(m, { module: registryModule, export: 'resolveModel', args: [pos[0]!] }, { ...opts, workers })
+        : check(m, opts);
     progress.done();
     const saved = typeof v.traces === 'string' ? saveTraces(v.traces, pos[0]!, def, m, r) : [];
     if (v.json) process.stdout.write(JSON.stringify({ ...(resultToJson(m, r) as object), traceFiles: saved }, null, 2) + '\n');

@@ -1,5 +1,6 @@
 // Option values shared by commands: parameters, sizes, strategies.
 
+import { availableParallelism } from 'node:os';
 import { UsageError } from '../checker/index.js';
 
 /** `--param k=v` values (repeatable); `true`/`false` stand for 1/0. */
@@ -44,4 +45,12 @@ export function parseChoice<T extends string>(opt: string, raw: string | undefin
   if (raw === undefined) return dflt;
   if (!(choices as readonly string[]).includes(raw)) throw new UsageError(`${opt}: '${raw}' is not one of ${choices.join(', ')}`);
   return raw as T;
+}
+
+/** `--workers`: a count from 1 to 64, or `auto` for one per core. */
+export function parseWorkers(raw: string | undefined): number {
+  if (raw === undefined) return 1;
+  if (raw === 'auto') return availableParallelism();
+  if (!/^\d+$/.test(raw) || Number(raw) < 1 || Number(raw) > 64) throw new UsageError(`--workers: '${raw}' is not 'auto' or a number from 1 to 64`);
+  return Number(raw);
 }

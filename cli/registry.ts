@@ -10,6 +10,9 @@ import peterson from '../examples/peterson.js';
 import lostUpdate from '../examples/lostUpdate.js';
 import { kvmModels } from '../specs/kvm.js';
 
+/** This module, for worker threads that must find a model by the name the user gave. */
+export const registryModule = import.meta.url;
+
 export interface NamedModel {
   readonly definition: ModelDefinition;
   /** Where it comes from, for `list`. */

@@ -1,0 +1,83 @@
+// Messages between the main thread and the workers of a parallel search, and
+// how a worker finds the model: it cannot receive functions, so it imports
+// the module the model comes from and builds the model again itself.
+
+import type { ModelDefinition } from './model.js';
+import type { StopReason } from './result.js';
+import type { Violation } from './explore.js';
+
+/**
+ * Where a worker gets the model definition: `module` (a URL or absolute
+ * path) and its export `export` (default: `default`). The export is either
+ * a ModelDefinition or a function returning one (or a promise of one) when
+ * called with `args`: a registry's lookup by name, say.
+ */
+export interface ModelSource {
+  readonly module: string;
+  readonly export?: string;
+  readonly args?: readonly (string | number | boolean)[];
+}
+
+export interface WorkerSetup {
+  readonly source: ModelSource;
+  readonly params: Readonly<Record<string, number>>;
+  /** Names of the properties the main thread checks. */
+  readonly properties: readonly string[];
+  readonly index: number;
+  readonly workers: number;
+  readonly words: number;
+  readonly instances: number;
+  readonly exact: boolean;
+  readonly maxStates?: number;
+  readonly maxSeconds?: number;
+  readonly maxMemoryBytes?: number;
+}
+
+export interface WorkerSummary {
+  readonly distinct: number;
+  readonly transitions: number;
+  readonly depth: number;
+  /** States stored and queued for the next level. */
+  readonly pending: number;
+  readonly truncated: boolean;
+  readonly stopReason?: StopReason;
+  /** Per property: the first violation this worker saw (state ids are global). */
+  readonly violations: readonly (Violation | null)[];
+}
+
+export type ToWorker =
+  | { t: 'init' }
+  | { t: 'expand'; depth: number; probe: boolean }
+  | { t: 'absorb'; depth: number; probe: boolean; inbox: { buf: ArrayBuffer; length: number }[] }
+  | { t: 'finish' };
+
+export type FromWorker =
+  | { t: 'ready' }
+  | { t: 'progress'; distinct: number; transitions: number; queue: number }
+  | { t: 'level'; summary: WorkerSummary }
+  | { t: 'expanded'; boxes: { buf: ArrayBuffer; length: number }[]; summary: WorkerSummary }
+  | {
+      t: 'records';
+      parents: ArrayBuffer;
+      via: ArrayBuffer;
+      coverage: number[];
+      visitedBytes: number;
+      parentBytes: number;
+      frontierPeak: number;
+      summary: WorkerSummary;
+    }
+  | { t: 'error'; name: string; message: string };
+
+function isModelDefinition(x: unknown): x is ModelDefinition {
+  const d = x as ModelDefinition | undefined;
+  return !!d && typeof d === 'object' && typeof d.name === 'string' && typeof d.build === 'function';
+}
+
+export async function loadModelDefinition(source: ModelSource): Promise<ModelDefinition> {
+  const mod = (await import(source.module)) as Record<string, unknown>;
+  const name = source.export ?? 'default';
+  let found: unknown = mod[name];
+  if (typeof found === 'function' && !isModelDefinition(found)) found = await (found as (...a: unknown[]) => unknown)(...(source.args ?? []));
+  if (!isModelDefinition(found)) throw new Error(`${source.module}: export ${name} is not a model definition`);
+  return found;
+}

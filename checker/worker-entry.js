@@ -1,0 +1,6 @@
+// Worker threads start here: they need tsx's loader to import the TypeScript
+// engine and model files, whatever loader the main thread was started with.
+import { register } from 'tsx/esm/api';
+
+register();
+await import('./worker.ts');
