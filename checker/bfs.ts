@@ -16,7 +16,9 @@ export function bfs(x: Exploration): number {
   const maxDepth = x.opts.maxDepth;
 
   for (let i = 0; i < m.inits.length && !x.done; i++) {
-    if (x.add(m.inits[i]!, 0, NO_PARENT, i, 0) >= 0) q.push(m.inits[i]!, 0);
+    const s0 = m.inits[i]!.slice();
+    x.canon(s0, 0);
+    if (x.add(s0, 0, NO_PARENT, i, 0) >= 0) q.push(s0, 0);
   }
   let cur = 0;
   let depth = 0;
@@ -29,6 +31,7 @@ export function bfs(x: Exploration): number {
     const chunk = q.shiftChunk();
     const off = q.shiftOffset();
     const id = cur++;
+    const weight = x.weight(chunk, off);
     let enabled = 0;
     if (maxDepth !== undefined && depth >= maxDepth) {
       // At the bound: find out whether anything new lies beyond, and whether
@@ -44,8 +47,10 @@ export function bfs(x: Exploration): number {
         enabled++;
         if (!x.inConstraint()) continue;
         x.transitions++;
+        x.unreducedTransitions += weight;
         x.coverage[i]!++;
         if (hasStepProps) x.checkStep(id, i);
+        x.canon(st.succ, 0);
         if (x.add(st.succ, 0, id, i, depth + 1) >= 0) q.push(st.succ, 0);
         if (x.done) {
           if (i < nInst - 1) x.truncated = true;

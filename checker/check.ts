@@ -8,6 +8,7 @@ import { Exploration, type Violation } from './explore.js';
 import { compileModel, type CompiledModel, type ModelDefinition } from './model.js';
 import type { CheckOptions, CheckResult, PropertyResult, StopReason, Strategy, Trace, Verdict } from './result.js';
 import { Stepper } from './stepper.js';
+import { ModelError } from './errors.js';
 
 export function check(m: CompiledModel, opts: CheckOptions = {}): CheckResult {
   const strategy = opts.strategy ?? 'bfs';
@@ -16,6 +17,7 @@ export function check(m: CompiledModel, opts: CheckOptions = {}): CheckResult {
   return assembleResult(m, {
     strategy,
     exact: x.set.exact,
+    symmetry: x.sym !== undefined,
     truncated: x.truncated,
     stopReason: x.stopReason,
     violations: x.violations,
@@ -23,6 +25,7 @@ export function check(m: CompiledModel, opts: CheckOptions = {}): CheckResult {
     coverage: x.coverage,
     distinct: x.distinct,
     transitions: x.transitions,
+    ...(x.sym ? { unreduced: { distinct: x.unreducedDistinct, transitions: x.unreducedTransitions } } : {}),
     depth: x.maxDepth,
     seconds: (performance.now() - x.started) / 1000,
     visitedBytes: x.set.bytes,
@@ -35,6 +38,8 @@ export function check(m: CompiledModel, opts: CheckOptions = {}): CheckResult {
 export interface SearchOutcome {
   readonly strategy: Strategy;
   readonly exact: boolean;
+  /** States were stored in canonical form: traces must be made concrete. */
+  readonly symmetry?: boolean;
   readonly truncated: boolean;
   readonly stopReason: StopReason | undefined;
   readonly violations: readonly (Violation | undefined)[];
@@ -43,6 +48,7 @@ export interface SearchOutcome {
   readonly coverage: ArrayLike<number>;
   readonly distinct: number;
   readonly transitions: number;
+  readonly unreduced?: { readonly distinct: number; readonly transitions: number };
   readonly depth: number;
   readonly seconds: number;
   readonly visitedBytes: number;
@@ -80,6 +86,7 @@ export function assembleResult(m: CompiledModel, o: SearchOutcome): CheckResult 
       frontierPeak: o.frontierPeak,
       stateBytes: m.words * 4,
       workers: o.workers ?? 1,
+      ...(o.unreduced ? { unreduced: o.unreduced } : {}),
     },
     coverage,
     neverFired: coverage.filter((c) => c.count === 0).map((c) => c.label),
@@ -96,7 +103,59 @@ function rebuildTrace(m: CompiledModel, o: SearchOutcome, v: Violation): Trace {
   const { init, actions } = o.pathTo(v.stateId);
   if (v.instance >= 0) actions.push(v.instance);
   const p = m.properties[v.property]!;
-  return replayInstances(m, init, actions, p.name, p.kind);
+  const concrete = o.symmetry ? concretize(m, init, actions, v.instance >= 0 ? v.property : -1) : actions;
+  return replayInstances(m, init, concrete, p.name, p.kind);
+}
+
+/**
+ * With symmetry reduction the parent records describe a path through
+ * canonical states: action k was taken from the canonical form of state k.
+ * Turn it into a run of the model itself: from the concrete state, take the
+ * action (that one if it fits, else another, e.g. the same step of a
+ * permuted vCPU) whose successor has the same canonical form. For a step
+ * property the last step must also violate it. The length does not change,
+ * so a shortest counterexample stays shortest.
+ */
+function concretize(m: CompiledModel, init: number, actions: readonly number[], stepProperty: number): number[] {
+  const sym = m.symmetry!;
+  const st = new Stepper(m);
+  const canonical = (s: Uint32Array) => {
+    const c = s.slice();
+    sym.canonicalize(c, 0);
+    return c;
+  };
+  const same = (a: Uint32Array, b: Uint32Array) => a.every((x, i) => x === b[i]);
+  const k = m.stepIndex.indexOf(stepProperty);
+  const prop = k >= 0 ? m.stepProperties[k]! : undefined;
+  const before = m.layout.view();
+  const after = m.layout.view();
+  let t: Uint32Array = m.inits[init]!.slice();
+  let c: Uint32Array = canonical(t);
+  const out: number[] = [];
+  actions.forEach((a, step) => {
+    const raw = st.apply(c, a);
+    if (!raw) throw new Error(`internal: trace step ${m.instances[a]!.label} is not enabled on its canonical state`);
+    const target = canonical(raw);
+    const last = step === actions.length - 1;
+    const candidates = [a, ...m.instances.map((i) => i.index).filter((i) => i !== a)];
+    for (const b of candidates) {
+      const next = st.apply(t, b);
+      if (!next || !same(canonical(next), target)) continue;
+      if (last && prop) {
+        before.bind(t, 0);
+        after.bind(next, 0);
+        if (prop.check(before, m.instances[b]!, after)) continue;
+      }
+      out.push(b);
+      t = next;
+      c = target;
+      return;
+    }
+    throw new ModelError(
+      `symmetry: no step from the state before ${m.instances[a]!.label} (step ${step + 1}) reaches its orbit; ${sym.spec.array}[${sym.spec.from ?? 0}..] is not interchangeable as the model declares`,
+    );
+  });
+  return out;
 }
 
 /**

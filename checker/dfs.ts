@@ -57,6 +57,7 @@ export function dfs(x: Exploration): number {
     const parent = stack.parent.data[top]!;
     const via = stack.via.data[top]!;
     const depth = stack.depth.data[top]!;
+    x.canon(state, 0);
     const hi = fingerprint(state, 0, W);
     const lo = lastLo[0]!;
     let id = x.set.get(state, 0, hi, lo);
@@ -73,6 +74,7 @@ export function dfs(x: Exploration): number {
       depthOf.data[id] = depth;
       depthOf.length = id + 1;
     }
+    const weight = x.weight(state, 0);
     let enabled = 0;
     if (bounded && depth >= maxDepth) {
       for (let i = 0; i < nInst; i++) {
@@ -87,6 +89,7 @@ export function dfs(x: Exploration): number {
         enabled++;
         if (!x.inConstraint()) continue;
         x.transitions++;
+        x.unreducedTransitions += weight;
         x.coverage[i]!++;
         if (hasStepProps) x.checkStep(id, i);
         if (x.done) {

@@ -7,7 +7,8 @@ import { fingerprint, lastLo } from './hash.js';
 import { GrowableU32, growableIndex } from './growable.js';
 import { ExactSet, FingerprintSet, type StateSet } from './stateset.js';
 import { Stepper } from './stepper.js';
-import { ModelError } from './errors.js';
+import { ModelError, UsageError } from './errors.js';
+import type { Symmetry } from './symmetry.js';
 import type { CompiledModel } from './model.js';
 import type { CheckOptions, Progress, StopReason } from './result.js';
 
@@ -33,6 +34,10 @@ export class Exploration {
   readonly violations: (Violation | undefined)[];
   transitions = 0;
   maxDepth = 0;
+  /** With symmetry reduction: the canonicaliser, and the unreduced counts. */
+  readonly sym: Symmetry | undefined;
+  unreducedDistinct = 0;
+  unreducedTransitions = 0;
   /**
    * How a local state id becomes the id a violation records: a parallel
    * worker stores states by local id and reports global ones
@@ -65,6 +70,20 @@ export class Exploration {
     this.open = m.properties.length;
     this.lastProgress = this.started;
     this.stateView = m.layout.view();
+    if (opts.symmetry) {
+      if (!m.symmetry) throw new UsageError(`model ${m.name} declares no symmetry`);
+      this.sym = m.symmetry;
+    }
+  }
+
+  /** Put a state in canonical form in place (no-op without symmetry reduction). */
+  canon(words: Uint32Array, off: number): void {
+    if (this.sym) this.sym.canonicalize(words, off);
+  }
+
+  /** How many unreduced states a stored state stands for. */
+  weight(words: Uint32Array, off: number): number {
+    return this.sym ? this.sym.orbit(words, off) : 1;
   }
 
   get distinct(): number {
@@ -99,6 +118,7 @@ export class Exploration {
     if (this.set.insert(words, off, hi, lo, id) !== -1) return -1;
     this.parents.push(parent);
     this.via.push(via);
+    if (this.sym) this.unreducedDistinct += this.sym.orbit(words, off);
     if (this.opts.maxStates !== undefined && this.set.size >= this.opts.maxStates) this.stop('states');
     if (depth > this.maxDepth) this.maxDepth = depth;
     this.opts.onState?.(words.subarray(off, off + n), depth);
@@ -143,6 +163,7 @@ export class Exploration {
   /** True if the state is already in the visited set. */
   isStored(words: Uint32Array): boolean {
     const n = this.m.words;
+    this.canon(words, 0);
     const hi = fingerprint(words, 0, n);
     return this.set.get(words, 0, hi, lastLo[0]!) >= 0;
   }

@@ -8,6 +8,7 @@
 
 import { isFieldRangeError, type BlockSpec, type Layout, type StateView } from './layout.js';
 import { ModelError, UsageError } from './errors.js';
+import { Symmetry, type SymmetrySpec } from './symmetry.js';
 
 export interface ParamSpec {
   readonly default: number;
@@ -82,6 +83,12 @@ export interface ModelInstance<B extends BlockSpec = BlockSpec> {
   readonly observe?: (s: StateView<B>) => Record<string, number | string | boolean>;
   /** A short note on a step for people reading a trace (e.g. the values a read returned). */
   readonly explain?: (before: StateView<B>, action: ActionInstance, after: StateView<B>) => string | undefined;
+  /**
+   * Interchangeable elements of an array, used when a check asks for symmetry
+   * reduction. The model vouches that actions, properties, the constraint and
+   * the set of initial states treat them alike (see symmetry.ts).
+   */
+  readonly symmetry?: SymmetrySpec;
 }
 
 /** Ties callbacks to the layout's field names and types. */
@@ -161,6 +168,8 @@ export interface CompiledModel {
   readonly invariantIndex: readonly number[];
   readonly stepIndex: readonly number[];
   readonly explain: ((before: any, action: ActionInstance, after: any) => string | undefined) | undefined;
+  /** The model's declared symmetry, compiled; used only when a check asks for it. */
+  readonly symmetry: Symmetry | undefined;
 }
 
 function cartesian(domains: readonly (readonly number[])[]): number[][] {
@@ -248,6 +257,7 @@ export function compileModel(def: ModelDefinition, given: Readonly<Record<string
     constraint: inst.constraint,
     observe: inst.observe,
     explain: inst.explain,
+    symmetry: inst.symmetry ? new Symmetry(layout, inst.symmetry) : undefined,
     properties,
     invariantIndex: invariants.map((p) => props.indexOf(p)),
     stepIndex: stepProperties.map((p) => props.indexOf(p)),

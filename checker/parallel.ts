@@ -107,6 +107,7 @@ export async function checkParallel(m: CompiledModel, source: ModelSource, opts:
   const N = opts.workers;
   if (!Number.isInteger(N) || N < 2) throw new UsageError(`parallel search needs 2 or more workers, got ${N}`);
   if ((opts.strategy ?? 'bfs') !== 'bfs') throw new UsageError('parallel search is breadth-first only; use --strategy bfs or one worker');
+  if (opts.symmetry && !m.symmetry) throw new UsageError(`model ${m.name} declares no symmetry`);
   if (opts.onState) throw new UsageError('onState is not available in a parallel search');
   const started = performance.now();
   let failed: Error | undefined;
@@ -126,6 +127,7 @@ export async function checkParallel(m: CompiledModel, source: ModelSource, opts:
       words: m.words,
       instances: m.instances.length,
       exact: opts.exact === true,
+      symmetry: opts.symmetry === true,
       ...(opts.maxStates !== undefined ? { maxStates: Math.ceil(opts.maxStates / N) } : {}),
       ...(opts.maxSeconds !== undefined ? { maxSeconds: opts.maxSeconds } : {}),
       ...(opts.maxMemoryBytes !== undefined ? { maxMemoryBytes: opts.maxMemoryBytes } : {}),
@@ -207,6 +209,7 @@ export async function checkParallel(m: CompiledModel, source: ModelSource, opts:
     return assembleResult(m, {
       strategy: 'bfs',
       exact: opts.exact === true,
+      symmetry: opts.symmetry === true,
       truncated,
       stopReason,
       violations,
@@ -228,6 +231,14 @@ export async function checkParallel(m: CompiledModel, source: ModelSource, opts:
       coverage,
       distinct: finals.reduce((a, s) => a + s.distinct, 0),
       transitions: finals.reduce((a, s) => a + s.transitions, 0),
+      ...(opts.symmetry
+        ? {
+            unreduced: {
+              distinct: finals.reduce((a, s) => a + s.unreducedDistinct, 0),
+              transitions: finals.reduce((a, s) => a + s.unreducedTransitions, 0),
+            },
+          }
+        : {}),
       depth: Math.max(...finals.map((s) => s.depth)),
       seconds: (performance.now() - started) / 1000,
       visitedBytes: records.reduce((a, r) => a + r.visitedBytes, 0),

@@ -28,6 +28,7 @@ export interface WorkerSetup {
   readonly words: number;
   readonly instances: number;
   readonly exact: boolean;
+  readonly symmetry: boolean;
   readonly maxStates?: number;
   readonly maxSeconds?: number;
   readonly maxMemoryBytes?: number;
@@ -36,6 +37,8 @@ export interface WorkerSetup {
 export interface WorkerSummary {
   readonly distinct: number;
   readonly transitions: number;
+  readonly unreducedDistinct: number;
+  readonly unreducedTransitions: number;
   readonly depth: number;
   /** States stored and queued for the next level. */
   readonly pending: number;

@@ -28,6 +28,8 @@ export interface CheckOptions {
   readonly maxMemoryBytes?: number;
   /** Store whole states instead of 64-bit fingerprints: no collisions, more memory. */
   readonly exact?: boolean;
+  /** Symmetry reduction over the model's declared interchangeable elements. */
+  readonly symmetry?: boolean;
   readonly onProgress?: (p: Progress) => void;
   readonly progressIntervalMs?: number;
   /** Called once for every distinct state found (tests, exports). */
@@ -80,6 +82,11 @@ export interface Stats {
   readonly stateBytes: number;
   /** Worker threads that explored (1: the calling thread alone). */
   readonly workers: number;
+  /**
+   * With symmetry reduction: the states and transitions of the unreduced
+   * space, summed from the size of each stored state's orbit.
+   */
+  readonly unreduced?: { readonly distinct: number; readonly transitions: number };
 }
 
 export interface CheckResult {

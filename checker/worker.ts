@@ -53,6 +53,7 @@ async function main(): Promise<void> {
     m,
     {
       exact: setup.exact,
+      symmetry: setup.symmetry,
       continueAfterViolation: true,
       ...(setup.maxStates !== undefined ? { maxStates: setup.maxStates } : {}),
       ...(setup.maxSeconds !== undefined ? { maxSeconds: setup.maxSeconds } : {}),
@@ -76,6 +77,8 @@ async function main(): Promise<void> {
   const summary = (): WorkerSummary => ({
     distinct: x.distinct,
     transitions: x.transitions,
+    unreducedDistinct: x.unreducedDistinct,
+    unreducedTransitions: x.unreducedTransitions,
     depth: x.maxDepth,
     pending,
     truncated: x.truncated,
@@ -114,6 +117,7 @@ async function main(): Promise<void> {
       const chunk = q.shiftChunk();
       const off = q.shiftOffset();
       const gid = cur++ * N + self;
+      const weight = x.weight(chunk, off);
       let enabled = 0;
       for (let i = 0; i < nInst; i++) {
         if (!st.fire(chunk, off, i)) continue;
@@ -121,9 +125,11 @@ async function main(): Promise<void> {
         if (!x.inConstraint()) continue;
         if (!probe) {
           x.transitions++;
+          x.unreducedTransitions += weight;
           x.coverage[i]!++;
           if (hasStepProps) x.checkStep(gid, i);
         }
+        x.canon(st.succ, 0);
         const hi = fingerprint(st.succ, 0, W);
         const lo = lastLo[0]!;
         const o = owner(lo);
@@ -165,7 +171,9 @@ async function main(): Promise<void> {
     try {
       switch (msg.t) {
         case 'init': {
-          m.inits.forEach((s, i) => {
+          m.inits.forEach((init, i) => {
+            const s = init.slice();
+            x.canon(s, 0);
             const hi = fingerprint(s, 0, W);
             const lo = lastLo[0]!;
             if (owner(lo) === self) addOwned(s, 0, hi, lo, NO_PARENT, i, 0);

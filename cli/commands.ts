@@ -29,6 +29,7 @@ export const searchOptions: Record<string, OptionSpec> = {
   'max-seconds': { type: 'string' },
   'max-memory': { type: 'string' },
   exact: { type: 'boolean' },
+  symmetry: { type: 'boolean' },
   quiet: { type: 'boolean', short: 'q' },
   'no-color': { type: 'boolean' },
 };
@@ -41,6 +42,7 @@ export const searchOptionDocs: Record<string, string> = {
   'max-seconds': 'stop after this much time',
   'max-memory': 'stop cleanly before the process holds more than this (e.g. 2G)',
   exact: 'store whole states instead of 64-bit fingerprints (no collisions)',
+  symmetry: "symmetry reduction over the model's interchangeable elements (KVM: vCPUs 1..n-1)",
   quiet: 'no progress lines on stderr',
   'no-color': 'plain output (also when NO_COLOR is set or stdout is not a terminal)',
 };
@@ -57,6 +59,7 @@ export function searchOptionsFrom(v: Record<string, unknown>, onProgress?: Check
     ...(maxSeconds !== undefined ? { maxSeconds } : {}),
     ...(maxMemoryBytes !== undefined ? { maxMemoryBytes } : {}),
     exact: v.exact === true,
+    ...(v.symmetry === true ? { symmetry: true } : {}),
     ...(onProgress ? { onProgress } : {}),
   };
 }

@@ -82,7 +82,7 @@ export function formatResult(m: CompiledModel, r: CheckResult, st: Style): strin
   const out: string[] = [];
   out.push(
     st.bold(`${r.model}`) +
-      ` (${fmtParams(r.params)}) · ${r.strategy.toUpperCase()} · ${r.exact ? 'exact state storage' : '64-bit fingerprints'}`,
+      ` (${fmtParams(r.params)}) · ${r.strategy.toUpperCase()} · ${r.exact ? 'exact state storage' : '64-bit fingerprints'}${r.stats.unreduced ? ' · symmetry' : ''}`,
   );
   out.push('');
   out.push(
@@ -97,6 +97,12 @@ export function formatResult(m: CompiledModel, r: CheckResult, st: Style): strin
     `  ${fmtInt(s.distinct)} distinct states, ${fmtInt(s.transitions)} transitions, depth ${s.depth}, ` +
       `${fmtSeconds(s.seconds)} (${fmtInt(s.statesPerSecond)} states/s)`,
   );
+  if (s.unreduced) {
+    out.push(
+      `  symmetry reduction: these stand for ${fmtInt(s.unreduced.distinct)} states and ${fmtInt(s.unreduced.transitions)} transitions ` +
+        `without it (${(s.unreduced.distinct / Math.max(1, s.distinct)).toFixed(2)}x fewer stored)`,
+    );
+  }
   out.push(
     `  state ${s.stateBytes} B packed, visited set ${fmtBytes(s.visitedBytes)} (${perState(s.visitedBytes, s.distinct)}), parent records ${fmtBytes(s.parentBytes)} (${perState(s.parentBytes, s.distinct)}), peak frontier ${fmtInt(s.frontierPeak)}, peak RSS ${fmtBytes(s.peakRssBytes)}`,
   );

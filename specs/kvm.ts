@@ -37,6 +37,10 @@ export function kvmModel(d: Design): ModelDefinition<KvmParamName> {
         init: kvmInit,
         actions: kvmActions(d, c),
         properties: kvmProperties(d, c),
+        // vCPUs 1..n-1 are interchangeable: every per-vCPU step is the same
+        // code for each, and no field holds a vCPU's index. vCPU 0 is not: the
+        // vDSO reads its page and guest suspend/resume runs on it.
+        symmetry: { array: 'vcpu', from: 1 },
         explain(before, a, after) {
           if (a.family !== 'readClock') return undefined;
           const path = a.args[1] === ReadPath.vdso ? 'vDSO' : 'kernel';

@@ -1,0 +1,95 @@
+import { describe, expect, it } from 'vitest';
+import { array, check, checkModel, compileModel, defineLayout, defineModel, int, invariant, ModelError, modelOf, stepProperty, UsageError } from './index.js';
+
+// n counters 0..max, each stepped on its own: fully symmetric from `from`.
+const counters = defineModel({
+  name: 'counters',
+  description: 'independent counters',
+  params: {
+    n: { default: 3, min: 1, max: 5, doc: '' },
+    max: { default: 2, min: 1, max: 5, doc: '' },
+    from: { default: 0, min: 0, max: 5, doc: '' },
+    // 1: the declared symmetry is a lie (counter 1 may jump by 2).
+    lie: { default: 0, min: 0, max: 1, doc: '' },
+  },
+  build(p) {
+    const layout = defineLayout({ c: array(p.n, { v: int(0, p.max) }) });
+    const over = [Array.from({ length: p.n }, (_, i) => i)];
+    return modelOf(layout, {
+      init: () => {},
+      actions: [
+        { name: 'inc', over, enabled: (s, i) => s.c[i]!.v < p.max, step: (s, i) => void s.c[i]!.v++ },
+        ...(p.lie ? [{ name: 'jump', enabled: (s: any) => s.c[1]!.v === 0, step: (s: any) => void (s.c[1]!.v = p.max) }] : []),
+      ],
+      properties: [
+        invariant('notAllMax', (s) => s.c.some((x) => x.v < p.max)),
+        stepProperty('byOne', (b, _a, a) => a.c.reduce((t, x) => t + x.v, 0) === b.c.reduce((t, x) => t + x.v, 0) + 1),
+      ],
+      deadlock: false,
+      symmetry: { array: 'c', from: p.from },
+    });
+  },
+});
+
+describe('symmetry reduction', () => {
+  it('stores one state per multiset and sums orbits to the full count', () => {
+    const full = checkModel(counters, { n: 3, max: 2 }, { continueAfterViolation: true });
+    const red = checkModel(counters, { n: 3, max: 2 }, { continueAfterViolation: true, symmetry: true });
+    expect(full.stats.distinct).toBe(27);
+    expect(red.stats.distinct).toBe(10); // multisets of 3 values from {0,1,2}
+    expect(red.stats.unreduced).toEqual({ distinct: 27, transitions: full.stats.transitions });
+    expect(full.stats.unreduced).toBeUndefined();
+  });
+
+  it('keeps elements before `from` apart', () => {
+    const red = checkModel(counters, { n: 3, max: 2, from: 1 }, { symmetry: true, continueAfterViolation: true });
+    expect(red.stats.distinct).toBe(3 * 6); // c[0] alone, c[1..2] as a multiset
+    expect(red.stats.unreduced!.distinct).toBe(27);
+  });
+
+  it('gives concrete counterexamples of the same shortest length', () => {
+    const full = checkModel(counters, { n: 3, max: 2 }, { continueAfterViolation: true });
+    const red = checkModel(counters, { n: 3, max: 2 }, { continueAfterViolation: true, symmetry: true });
+    const notAllMax = red.properties.find((p) => p.name === 'notAllMax')!;
+    expect(notAllMax.verdict).toBe('violated');
+    expect(notAllMax.trace!.actions.length).toBe(full.properties.find((p) => p.name === 'notAllMax')!.trace!.actions.length);
+    expect(notAllMax.trace!.actions.length).toBe(6);
+    // Every step is a real step of the model: each counter is raised twice.
+    const raised = notAllMax.trace!.actions.map((a) => a.args[0]);
+    expect([0, 1, 2].map((i) => raised.filter((r) => r === i).length)).toEqual([2, 2, 2]);
+  });
+
+  it('the same counts with DFS and with exact storage', () => {
+    const dfs = checkModel(counters, { n: 4, max: 2 }, { symmetry: true, strategy: 'dfs', continueAfterViolation: true });
+    const exact = checkModel(counters, { n: 4, max: 2 }, { symmetry: true, exact: true, continueAfterViolation: true });
+    expect(dfs.stats.distinct).toBe(15); // multisets of 4 from 3 values
+    expect(exact.stats.distinct).toBe(15);
+    expect(dfs.stats.unreduced!.distinct).toBe(81);
+    expect(exact.stats.unreduced!.transitions).toBe(checkModel(counters, { n: 4, max: 2 }, { continueAfterViolation: true }).stats.transitions);
+  });
+
+  it('a model without a declared symmetry is a usage error', () => {
+    const m = compileModel(counters, {});
+    const bare = { ...m, symmetry: undefined };
+    expect(() => check(bare, { symmetry: true })).toThrow(UsageError);
+    expect(() => check(bare, { symmetry: true })).toThrow('model counters declares no symmetry');
+  });
+
+  it('a declared symmetry that is not one shows up as a model error on the trace', () => {
+    // With the lie, only c[1] can jump to max; the reduced search takes the
+    // jump from a canonical state whose c[1] is not the concrete c[1].
+    const run = () => checkModel(counters, { n: 3, max: 2, lie: 1 }, { symmetry: true, continueAfterViolation: true });
+    expect(run).toThrow(ModelError);
+    expect(run).toThrow('symmetry: no step from the state before jump (step 2) reaches its orbit; c[0..] is not interchangeable as the model declares');
+  });
+
+  it('rejects a symmetry over a field that is not an array', () => {
+    const bad = defineModel({
+      name: 'bad',
+      description: '',
+      params: {},
+      build: () => modelOf(defineLayout({ x: int(0, 1) }), { init: () => {}, actions: [], symmetry: { array: 'x' } }),
+    });
+    expect(() => compileModel(bad, {})).toThrow('symmetry: x is not an array field of the layout');
+  });
+});
