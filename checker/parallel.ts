@@ -186,7 +186,7 @@ export async function checkParallel(m: CompiledModel, source: ModelSource, opts:
       const expanded = await all('expanded');
       merge(expanded.map((e) => e.summary));
       channels.forEach((c, w) => {
-        const inbox = expanded.map((e) => e.boxes[w]!).filter((b, from) => from !== w && b.length > 0);
+        const inbox = expanded.map((e) => e.boxes[w]!).filter((_, from) => from !== w);
         c.send({ t: 'absorb', depth, probe, inbox }, inbox.map((b) => b.buf));
       });
       level = (await all('level')).map((r) => r.summary);

@@ -18,8 +18,11 @@ import { loadModelDefinition, type ToWorker, type FromWorker, type WorkerSetup, 
 class Outbox {
   data: Uint32Array;
   length = 0;
-  constructor(private readonly entry: number) {
-    this.data = new Uint32Array(entry * 4096);
+  constructor(
+    private readonly entry: number,
+    reuse: ArrayBuffer | undefined,
+  ) {
+    this.data = reuse ? new Uint32Array(reuse) : new Uint32Array(entry * 4096);
   }
   push(state: Uint32Array, words: number, hi: number, lo: number, parent: number, via: number): void {
     if (this.length + this.entry > this.data.length) {
@@ -105,8 +108,13 @@ async function main(): Promise<void> {
     }
   };
 
+  // Outbox buffers travel: a worker hands its outboxes to their owners, and
+  // reuses the buffers it was handed as its next outboxes. Fresh buffers cost
+  // page faults, and page faults of threads of one process contend.
+  const pool: ArrayBuffer[] = [];
   const expand = (depth: number, probe: boolean): Outbox[] => {
-    const outs = Array.from({ length: N }, () => new Outbox(ENTRY));
+    pool.sort((a, b) => b.byteLength - a.byteLength);
+    const outs = Array.from({ length: N }, (_, o) => new Outbox(ENTRY, o === self ? new ArrayBuffer(0) : pool.shift()));
     const level = pending;
     pending = 0;
     for (let k = 0; k < level; k++) {
@@ -150,6 +158,7 @@ async function main(): Promise<void> {
   };
 
   const absorb = (inbox: { buf: ArrayBuffer; length: number }[], depth: number, probe: boolean): void => {
+    for (const { buf } of inbox) pool.push(buf);
     for (const { buf, length } of inbox) {
       const d = new Uint32Array(buf, 0, length);
       for (let o = 0; o < length; o += ENTRY) {

@@ -1,0 +1,299 @@
+// `npm run bench`: clockcheck against SPIN and Rumur on the same KVM model,
+// then how clockcheck's cost grows with vCPUs and suspends, with and without
+// symmetry reduction. Prints figures; asserts only that every tool found the
+// same number of states (exit 1 if not).
+//
+//   npm run bench -- [--design v3|baseline] [--vcpus 3] [--suspends 2]
+//                    [--budget 20] [--no-peers] [--no-scaling] [--runs 1]
+//
+// Times are wall-clock seconds of the checking process, measured by this
+// script (the C compile of SPIN's and Rumur's verifiers is reported apart).
+// Peak RSS comes from GNU time when it is installed, else from the tool.
+
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const { values: opt } = parseArgs({
+  options: {
+    design: { type: 'string', default: 'v3' },
+    vcpus: { type: 'string', default: '3' },
+    suspends: { type: 'string', default: '2' },
+    budget: { type: 'string', default: '20' },
+    runs: { type: 'string', default: '1' },
+    'no-peers': { type: 'boolean', default: false },
+    'no-scaling': { type: 'boolean', default: false },
+  },
+});
+
+function fail(msg: string): never {
+  process.stderr.write(`bench: error: ${msg}\n`);
+  process.exit(2);
+}
+const design = opt.design!;
+if (design !== 'v3' && design !== 'baseline') fail(`--design: '${design}' is not v3 or baseline (the designs ported to Promela and Murphi)`);
+const int = (name: string, v: string, lo: number, hi: number) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < lo || n > hi) fail(`--${name}: '${v}' is not a whole number from ${lo} to ${hi}`);
+  return n;
+};
+const vcpus = int('vcpus', opt.vcpus!, 1, 4);
+const suspends = int('suspends', opt.suspends!, 0, 3);
+const budget = int('budget', opt.budget!, 1, 3600);
+const runs = int('runs', opt.runs!, 1, 10);
+const cores = availableParallelism();
+const params = { vcpus, suspends, maxAwake: 2, maxSleep: 2, tscGranularity: 1, canFail: 1, vdso: 1 };
+
+// ---- running things ---------------------------------------------------------
+
+const gnuTime = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
+
+interface Run {
+  seconds: number;
+  rssBytes: number | undefined;
+  stdout: string;
+  stderr: string;
+  status: number | null;
+}
+
+/** Run a command, timing it; with GNU time, also its peak RSS. */
+function timed(cmd: string, args: string[], cwd: string, timeoutSeconds = 3600): Run {
+  const marker = '@@bench-rss ';
+  const [file, argv] = gnuTime ? [gnuTime, ['-f', `${marker}%M`, cmd, ...args]] : [cmd, args];
+  const t0 = performance.now();
+  const r = spawnSync(file, argv, { cwd, encoding: 'utf8', maxBuffer: 1 << 28, timeout: timeoutSeconds * 1000 });
+  const seconds = (performance.now() - t0) / 1000;
+  let stderr = r.stderr ?? '';
+  let rssBytes: number | undefined;
+  const at = stderr.lastIndexOf(marker);
+  if (at >= 0) {
+    rssBytes = Number(stderr.slice(at + marker.length).trim()) * 1024;
+    stderr = stderr.slice(0, at);
+  }
+  return { seconds, rssBytes, stdout: r.stdout ?? '', stderr, status: r.status };
+}
+
+/** Best (fastest) of `runs` runs. */
+function best(f: () => Row): Row {
+  let b: Row | undefined;
+  for (let i = 0; i < runs; i++) {
+    const r = f();
+    if (!b || r.seconds < b.seconds) b = r;
+  }
+  return b!;
+}
+
+function have(cmd: string): boolean {
+  return spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
+}
+
+/** Install SPIN, Rumur, a C compiler and GNU time with apt-get when missing. */
+function ensurePeers(): { spin: boolean; rumur: boolean; note?: string } {
+  const missing = ['spin', 'rumur', 'cc'].filter((c) => !have(c));
+  if (missing.length === 0) return { spin: true, rumur: true };
+  const pkgs = [...(have('spin') ? [] : ['spin']), ...(have('rumur') ? [] : ['rumur']), ...(have('cc') ? [] : ['gcc']), ...(gnuTime ? [] : ['time'])];
+  process.stderr.write(`bench: installing ${pkgs.join(', ')} with apt-get (missing: ${missing.join(', ')})...\n`);
+  const sudo = process.getuid?.() === 0 ? [] : ['sudo', '-n'];
+  const apt = (args: string[]) => spawnSync(sudo[0] ?? 'apt-get', [...sudo.slice(1), ...(sudo.length ? ['apt-get'] : []), ...args], { encoding: 'utf8', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  let r = apt(['install', '-y', ...pkgs]);
+  if (r.status !== 0) {
+    apt(['update']);
+    r = apt(['install', '-y', ...pkgs]);
+  }
+  const ok = { spin: have('spin') && have('cc'), rumur: have('rumur') && have('cc') };
+  if (!ok.spin || !ok.rumur) {
+    const why = (r.stderr || r.error?.message || '').trim().split('\n').at(-1) ?? '';
+    return { ...ok, note: `could not install ${pkgs.join(', ')} with apt-get${why ? `: ${why}` : ''}` };
+  }
+  return ok;
+}
+
+// ---- the tools ----------------------------------------------------------------
+
+interface Row {
+  tool: string;
+  distinct: number;
+  transitions: number;
+  seconds: number;
+  rssBytes: number | undefined;
+  /** Bytes the tool says its state storage holds, when it says. */
+  storeBytes?: number;
+  note?: string;
+}
+
+function clockcheck(extra: string[], label: string, p = params, timeoutSeconds = 3600): Row & { complete: boolean; unreduced?: number } {
+  const args = [join(root, 'bin/clockcheck.js'), 'check', design, ...Object.entries(p).flatMap(([k, v]) => ['-p', `${k}=${v}`]), '--property', 'none', '--json', '-q', ...extra];
+  const r = timed(process.execPath, args, root, timeoutSeconds + 60);
+  if (r.status !== 0 && r.status !== 3) fail(`clockcheck ${extra.join(' ')} exited with ${r.status}: ${r.stderr.trim().split('\n').at(-1)}`);
+  const j = JSON.parse(r.stdout) as { complete: boolean; stats: { distinct: number; transitions: number; seconds: number; peakRssBytes: number; visitedBytes: number; unreduced?: { distinct: number } } };
+  return {
+    tool: label,
+    distinct: j.stats.distinct,
+    transitions: j.stats.transitions,
+    seconds: r.seconds,
+    rssBytes: r.rssBytes ?? j.stats.peakRssBytes,
+    storeBytes: j.stats.visitedBytes,
+    complete: j.complete,
+    ...(j.stats.unreduced ? { unreduced: j.stats.unreduced.distinct } : {}),
+    note: `search ${j.stats.seconds.toFixed(2)} s`,
+  };
+}
+
+function spin(work: string, expected: number): Row {
+  const defs = [`-DVCPUS=${vcpus}`, `-DSUSPENDS=${suspends}`, `-DMAXAWAKE=2`, `-DMAXSLEEP=2`, `-DGRAN=1`, `-DCANFAIL=1`, `-DVDSO=1`, design === 'v3' ? '-DV3' : '-DBASELINE'];
+  const t0 = performance.now();
+  // -o2: keep variables that are written but never read (lastMono, ...):
+  // SPIN's data-flow optimisation would drop them and merge states we keep.
+  execFileSync('spin', ['-o2', ...defs, '-a', join(root, 'bench/peers/kvm.pml')], { cwd: work, stdio: 'pipe' });
+  execFileSync('cc', ['-O2', '-DNOREDUCE', '-DSAFETY', '-w', '-o', 'pan', 'pan.c'], { cwd: work, stdio: 'pipe' });
+  const compile = (performance.now() - t0) / 1000;
+  // Hash table sized to the model: at least twice as many slots as states.
+  const w = Math.max(16, Math.ceil(Math.log2(Math.max(1, expected))) + 1);
+  return best(() => {
+    const r = timed(join(work, 'pan'), [`-w${w}`], work);
+    const num = (re: RegExp) => Number(re.exec(r.stdout)?.[1] ?? NaN);
+    if (!/errors: 0/.test(r.stdout)) fail(`SPIN reported errors:\n${r.stdout}`);
+    return {
+      tool: 'SPIN 1 core',
+      distinct: num(/(\d+) states, stored/),
+      // SPIN counts one more transition: the step into the initial state.
+      transitions: num(/(\d+) transitions \(= stored\+matched\)/) - 1,
+      seconds: r.seconds,
+      rssBytes: r.rssBytes ?? num(/([\d.]+)\s+total actual memory usage/) * 2 ** 20,
+      storeBytes: (num(/([\d.]+)\s+actual memory usage for states/) + num(/([\d.]+)\s+memory used for hash table/)) * 2 ** 20,
+      note: `-w${w}, compile ${compile.toFixed(1)} s`,
+    };
+  });
+}
+
+function rumur(work: string, threads: number | 'all'): Row {
+  const src = readFileSync(join(root, 'bench/peers/kvm.m'), 'utf8')
+    .replace(/^(\s*VCPUS\s*:\s*)\d+;/m, `$1${vcpus};`)
+    .replace(/^(\s*SUSPENDS\s*:\s*)\d+;/m, `$1${suspends};`)
+    .replace(/^(\s*V3\s*:\s*)(true|false);/m, `$1${design === 'v3'};`);
+  const name = `kvm-${threads}`;
+  writeFileSync(join(work, `${name}.m`), src);
+  const t0 = performance.now();
+  execFileSync('rumur', [...(threads === 'all' ? [] : ['--threads', String(threads)]), '--deadlock-detection', 'off', '--output', `${name}.c`, `${name}.m`], { cwd: work, stdio: 'pipe' });
+  execFileSync('cc', ['-std=c11', '-O3', '-o', name, `${name}.c`, '-lpthread', '-mcx16'], { cwd: work, stdio: 'pipe' });
+  const compile = (performance.now() - t0) / 1000;
+  return best(() => {
+    const r = timed(join(work, name), [], work);
+    const m = /(\d+) states, (\d+) rules fired/.exec(r.stdout + r.stderr);
+    if (!m) fail(`could not read Rumur's counts:\n${r.stdout}`);
+    return {
+      tool: `Rumur ${threads === 'all' ? `${cores} threads` : '1 thread'}`,
+      distinct: Number(m[1]),
+      transitions: Number(m[2]),
+      seconds: r.seconds,
+      rssBytes: r.rssBytes,
+      note: `compile ${compile.toFixed(1)} s`,
+    };
+  });
+}
+
+// ---- printing -------------------------------------------------------------------
+
+const fmtInt = (n: number) => Math.round(n).toLocaleString('en-US');
+const fmtMiB = (b: number | undefined) => (b === undefined ? 'n/a' : `${(b / 2 ** 20).toFixed(0)} MiB`);
+
+function table(rows: string[][]): string {
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
+  return rows.map((r) => '  ' + r.map((cell, c) => (c === 0 || c === r.length - 1 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ').trimEnd()).join('\n');
+}
+
+// ---- main -------------------------------------------------------------------------
+
+const paramText = Object.entries(params).map(([k, v]) => `${k}=${v}`).join(' ');
+console.log(`clockcheck bench: ${design} (${paramText}), every state, no property checks; ${cores} cores, Node ${process.version}`);
+console.log('');
+
+const rows: Row[] = [];
+const c1 = best(() => clockcheck([], 'clockcheck 1 worker'));
+const expected = c1.distinct;
+const work = mkdtempSync(join(tmpdir(), 'clockcheck-bench-'));
+try {
+  if (!opt['no-peers']) {
+    const peers = ensurePeers();
+    if (peers.note) console.log(`  note: ${peers.note}; the rows of the missing tools are left out`);
+    if (peers.spin) rows.push(spin(work, expected));
+    if (peers.rumur) {
+      rows.push(rumur(work, 1));
+      if (cores > 1) rows.push(rumur(work, 'all'));
+    }
+  }
+  rows.push(c1);
+  if (cores > 1) rows.push(best(() => clockcheck(['-w', String(cores)], `clockcheck ${cores} workers`)));
+  const sym = best(() => clockcheck(['--symmetry'], 'clockcheck 1 worker, symmetry'));
+
+  const spinRow = rows.find((r) => r.tool.startsWith('SPIN'));
+  const rate = (r: Row) => r.distinct / r.seconds;
+  console.log(
+    table([
+      ['tool', 'distinct', 'transitions', 's', 'states/s', 'peak RSS', 'B/state', 'vs SPIN', 'notes'],
+      ...rows.map((r) => [
+        r.tool,
+        fmtInt(r.distinct),
+        fmtInt(r.transitions),
+        r.seconds.toFixed(2),
+        fmtInt(rate(r)),
+        fmtMiB(r.rssBytes),
+        r.rssBytes === undefined ? 'n/a' : (r.rssBytes / r.distinct).toFixed(0),
+        spinRow ? `${(rate(r) / rate(spinRow)).toFixed(2)}x` : 'n/a',
+        [r.note, r.storeBytes !== undefined ? `store ${(r.storeBytes / r.distinct).toFixed(1)} B/state` : ''].filter(Boolean).join(', '),
+      ]),
+    ]),
+  );
+  console.log('');
+  const w = rows.find((r) => r.tool.includes('workers'));
+  if (w) console.log(`  clockcheck ${cores} workers vs 1 worker: ${(c1.seconds / w.seconds).toFixed(2)}x`);
+  console.log(
+    `  clockcheck with symmetry (vCPUs 1..${vcpus - 1}): ${fmtInt(sym.distinct)} states stored for ${fmtInt((sym as { unreduced?: number }).unreduced ?? sym.distinct)}, ${sym.seconds.toFixed(2)} s`,
+  );
+  console.log('  B/state: peak RSS of the process over distinct states; store: what the state storage itself holds (clockcheck: visited set; SPIN: states + hash table)');
+  const bad = rows.filter((r) => r.distinct !== expected || r.transitions !== c1.transitions);
+  if (bad.length) {
+    console.log(`\n  MISMATCH: ${bad.map((r) => `${r.tool} found ${fmtInt(r.distinct)} states, ${fmtInt(r.transitions)} transitions`).join('; ')}; clockcheck found ${fmtInt(expected)}, ${fmtInt(c1.transitions)}`);
+    process.exitCode = 1;
+  } else console.log(`  every tool found the same ${fmtInt(expected)} states and ${fmtInt(c1.transitions)} transitions`);
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}
+
+if (!opt['no-scaling']) {
+  console.log('');
+  console.log(`scaling: clockcheck, 1 worker, ${design}, maxAwake=2 maxSleep=2; at most ${budget} s per run (--budget); '>' marks a run the budget cut`);
+  console.log('');
+  const out: string[][] = [['vcpus', 'suspends', 'states', 's', 'states/s', 'symmetric states', 's', 'stands for', 'reduction']];
+  const cut = { full: new Set<number>(), sym: new Set<number>() };
+  for (let v = 1; v <= 4; v++) {
+    for (let s = 1; s <= 3; s++) {
+      const p = { ...params, vcpus: v, suspends: s };
+      const cell = (kind: 'full' | 'sym') => {
+        if (cut[kind].has(v)) return undefined; // a smaller run of this row was already cut
+        const r = clockcheck([...(kind === 'sym' ? ['--symmetry'] : []), '--max-seconds', String(budget)], kind, p, budget);
+        if (!r.complete) cut[kind].add(v);
+        return r;
+      };
+      const f = cell('full');
+      const y = cell('sym');
+      const states = (r: (Row & { complete: boolean }) | undefined) => (r ? `${r.complete ? '' : '>'}${fmtInt(r.distinct)}` : 'skipped');
+      out.push([
+        String(v),
+        String(s),
+        states(f),
+        f ? f.seconds.toFixed(1) : '',
+        f ? fmtInt(f.distinct / f.seconds) : '',
+        states(y),
+        y ? y.seconds.toFixed(1) : '',
+        y?.unreduced !== undefined ? `${y.complete ? '' : '>'}${fmtInt(y.unreduced)}` : '',
+        y && f && y.complete && f.complete ? `${(f.distinct / y.distinct).toFixed(2)}x` : '',
+      ]);
+    }
+  }
+  console.log(table(out));
+}
