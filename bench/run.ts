@@ -268,7 +268,10 @@ if (!opt['no-scaling']) {
   console.log('');
   console.log(`scaling: clockcheck, 1 worker, ${design}, maxAwake=2 maxSleep=2; at most ${budget} s per run (--budget); '>' marks a run the budget cut`);
   console.log('');
-  const out: string[][] = [['vcpus', 'suspends', 'states', 's', 'states/s', 'symmetric states', 's', 'stands for', 'reduction']];
+  // Rows print as they finish (a full table takes minutes), so widths are fixed.
+  const widths = [5, 8, 12, 6, 9, 16, 6, 12, 9];
+  const line = (cells: string[]) => console.log('  ' + cells.map((c, i) => c.padStart(widths[i]!)).join('  '));
+  line(['vcpus', 'suspends', 'states', 's', 'states/s', 'symmetric states', 's', 'stand for', 'reduction']);
   const cut = { full: new Set<number>(), sym: new Set<number>() };
   for (let v = 1; v <= 4; v++) {
     for (let s = 1; s <= 3; s++) {
@@ -282,7 +285,7 @@ if (!opt['no-scaling']) {
       const f = cell('full');
       const y = cell('sym');
       const states = (r: (Row & { complete: boolean }) | undefined) => (r ? `${r.complete ? '' : '>'}${fmtInt(r.distinct)}` : 'skipped');
-      out.push([
+      line([
         String(v),
         String(s),
         states(f),
@@ -295,5 +298,4 @@ if (!opt['no-scaling']) {
       ]);
     }
   }
-  console.log(table(out));
 }

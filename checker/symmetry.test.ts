@@ -11,9 +11,12 @@ const counters = defineModel({
     from: { default: 0, min: 0, max: 5, doc: '' },
     // 1: the declared symmetry is a lie (counter 1 may jump by 2).
     lie: { default: 0, min: 0, max: 1, doc: '' },
+    // 1: elements wider than 52 bits (the generic, non-generated path).
+    wide: { default: 0, min: 0, max: 1, doc: '' },
   },
   build(p) {
-    const layout = defineLayout({ c: array(p.n, { v: int(0, p.max) }) });
+    const pad = p.wide ? { hi: int(0, 2 ** 30), lo: int(0, 2 ** 30) } : {};
+    const layout = defineLayout({ c: array(p.n, { ...pad, v: int(0, p.max) }) });
     const over = [Array.from({ length: p.n }, (_, i) => i)];
     return modelOf(layout, {
       init: () => {},
@@ -39,6 +42,16 @@ describe('symmetry reduction', () => {
     expect(red.stats.distinct).toBe(10); // multisets of 3 values from {0,1,2}
     expect(red.stats.unreduced).toEqual({ distinct: 27, transitions: full.stats.transitions });
     expect(full.stats.unreduced).toBeUndefined();
+  });
+
+  it('elements wider than 52 bits take the generic path with the same counts', () => {
+    for (const n of [3, 4]) {
+      const narrow = checkModel(counters, { n, max: 2 }, { continueAfterViolation: true, symmetry: true });
+      const wide = checkModel(counters, { n, max: 2, wide: 1 }, { continueAfterViolation: true, symmetry: true });
+      expect(wide.stats.distinct).toBe(narrow.stats.distinct);
+      expect(wide.stats.unreduced).toEqual(narrow.stats.unreduced);
+      expect(wide.properties.map((q) => q.trace?.actions.length)).toEqual(narrow.properties.map((q) => q.trace?.actions.length));
+    }
   });
 
   it('keeps elements before `from` apart', () => {

@@ -35,6 +35,14 @@ export class Symmetry {
   private readonly mask: Uint32Array;
   private readonly rows: Uint32Array;
   private readonly order: Int32Array;
+  /**
+   * Fast path, when an element's fields fit in 52 bits: generated code reads
+   * each element into one number (its fields concatenated, first field
+   * highest), so the order is the same as `compare`'s, and writes one back.
+   */
+  private readonly keys: Float64Array;
+  private readonly loadKeys: ((w: Uint32Array, off: number, keys: Float64Array) => void) | undefined;
+  private readonly storeKey: ((w: Uint32Array, off: number, j: number, key: number) => void) | undefined;
 
   constructor(
     layout: Layout<any>,
@@ -68,6 +76,47 @@ export class Symmetry {
     );
     this.rows = new Uint32Array(cells);
     this.order = new Int32Array(this.elements);
+    this.keys = new Float64Array(this.elements);
+    const bits = (m: number) => Math.round(Math.log2(m + 1));
+    const rowBits = rows[0]?.reduce((t, f) => t + bits(f.mask), 0) ?? 0;
+    if (rowBits <= 52 && this.width > 0) {
+      const load: string[] = [];
+      const store: string[] = ['switch (j) {'];
+      rows.forEach((fields, j) => {
+        let below = rowBits;
+        const terms: string[] = [];
+        store.push(`case ${j}: {`);
+        for (const f of fields) {
+          below -= bits(f.mask);
+          const scale = 2 ** below;
+          terms.push(`((w[off + ${f.word}] >>> ${f.shift}) & ${f.mask}) * ${scale}`);
+          store.push(
+            `{ const v = Math.floor(key / ${scale}) % ${f.mask + 1}; const i = off + ${f.word}; w[i] = ((w[i] & ${~(f.mask << f.shift) >>> 0}) | (v << ${f.shift})) >>> 0; }`,
+          );
+        }
+        load.push(`keys[${j}] = ${terms.join(' + ')};`);
+        store.push('return; }');
+      });
+      store.push('}');
+      this.loadKeys = new Function('w', 'off', 'keys', load.join('\n')) as typeof this.loadKeys;
+      this.storeKey = new Function('w', 'off', 'j', 'key', store.join('\n')) as typeof this.storeKey;
+    }
+  }
+
+  private canonicalizeKeys(w: Uint32Array, off: number): void {
+    const E = this.elements;
+    const keys = this.keys;
+    this.loadKeys!(w, off, keys);
+    let sorted = true;
+    for (let j = 1; j < E; j++) {
+      if (keys[j - 1]! > keys[j]!) {
+        sorted = false;
+        break;
+      }
+    }
+    if (sorted) return;
+    keys.sort();
+    for (let j = 0; j < E; j++) this.storeKey!(w, off, j, keys[j]!);
   }
 
   /** Read the rows of the state at `off` into the scratch buffer. */
@@ -91,6 +140,7 @@ export class Symmetry {
   canonicalize(w: Uint32Array, off: number): void {
     const E = this.elements;
     if (E < 2) return;
+    if (this.loadKeys) return this.canonicalizeKeys(w, off);
     this.load(w, off);
     const order = this.order;
     let sorted = true;
@@ -125,6 +175,20 @@ export class Symmetry {
   orbit(w: Uint32Array, off: number): number {
     const E = this.elements;
     if (E < 2) return 1;
+    if (this.loadKeys) {
+      const keys = this.keys;
+      this.loadKeys(w, off, keys);
+      let n = FACTORIAL[E]!;
+      let run = 1;
+      for (let j = 1; j < E; j++) {
+        if (keys[j - 1] === keys[j]) run++;
+        else {
+          n /= FACTORIAL[run]!;
+          run = 1;
+        }
+      }
+      return n / FACTORIAL[run]!;
+    }
     this.load(w, off);
     let n = FACTORIAL[E]!;
     let run = 1;
