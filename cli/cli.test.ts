@@ -1,5 +1,8 @@
 // The command line as users run it: a real process, real exit codes.
 import { describe, expect, it } from 'vitest';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
 import { compareExitCode, mismatches, runCompare } from './compare.js';
 import { run } from './test-support.js';
 
@@ -44,6 +47,26 @@ describe('clockcheck check', () => {
     expect(two.stats.workers).toBe(2);
     for (const k of ['distinct', 'transitions', 'depth']) expect(two.stats[k]).toBe(one.stats[k]);
     expect(two.properties.map((p: { verdict: string }) => p.verdict)).toEqual(one.properties.map((p: { verdict: string }) => p.verdict));
+  });
+
+  it('--max-memory stops cleanly: unknown verdicts, the statistics so far, the traces already found', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'clockcheck-mem-'));
+    try {
+      const r = run('check', 'v3', '-p', 'vcpus=3', '--continue', '--max-memory', '130M', '--json', '--traces', dir);
+      expect(r.code).toBe(1); // violations were found before the budget stopped the search
+      const j = JSON.parse(r.stdout);
+      expect(j.complete).toBe(false);
+      expect(j.stopReason).toBe('memory');
+      expect(j.stats.distinct).toBeGreaterThan(10_000);
+      expect(j.stats.distinct).toBeLessThan(1_731_252);
+      const verdicts = Object.fromEntries(j.properties.map((p: { name: string; verdict: string }) => [p.name, p.verdict]));
+      expect(verdicts.noRetrySpin).toBe('violated');
+      expect(verdicts.bootExact).toBe('unknown');
+      expect(readdirSync(dir).sort()).toEqual(j.traceFiles.map((f: string) => basename(f)).sort());
+      expect(j.traceFiles.length).toBe(Object.values(verdicts).filter((v) => v === 'violated').length);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('--property none explores without checking anything', () => {
