@@ -66,6 +66,16 @@ describe('checkParallel', () => {
     expect(Math.min(...firstViolated(many).map((v) => v[1] as number))).toBe(Math.min(...firstViolated(one).map((v) => v[1] as number)));
   });
 
+  it('workers started through tsx instead of the bundle give the same result', async () => {
+    process.env.CLOCKCHECK_WORKER_BUNDLE = '0';
+    try {
+      const { one, many } = await both(peterson, exampleSource('peterson.ts'), { swapped: 1 }, 2);
+      expect(summary(many)).toEqual(summary(one));
+    } finally {
+      delete process.env.CLOCKCHECK_WORKER_BUNDLE;
+    }
+  });
+
   it('keeps the property selection of the main thread', async () => {
     const m = selectProperties(compileModel(peterson, {}), []);
     const r = await checkParallel(m, exampleSource('peterson.ts'), { workers: 2 });

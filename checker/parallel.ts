@@ -17,6 +17,7 @@
 
 import { Worker } from 'node:worker_threads';
 import { assembleResult } from './check.js';
+import { bundledWorker } from './workerBundle.js';
 import { ModelError, UsageError } from './errors.js';
 import { NO_PARENT, type Violation } from './explore.js';
 import type { CompiledModel } from './model.js';
@@ -117,6 +118,7 @@ export async function checkParallel(m: CompiledModel, source: ModelSource, opts:
     failed = e;
     for (const c of channels) c.rejectWaiting?.(e);
   };
+  const script = (await bundledWorker(source)) ?? new URL('./worker-entry.js', import.meta.url);
   for (let w = 0; w < N; w++) {
     const setup: WorkerSetup = {
       source,
@@ -132,7 +134,7 @@ export async function checkParallel(m: CompiledModel, source: ModelSource, opts:
       ...(opts.maxSeconds !== undefined ? { maxSeconds: opts.maxSeconds } : {}),
       ...(opts.maxMemoryBytes !== undefined ? { maxMemoryBytes: opts.maxMemoryBytes } : {}),
     };
-    channels.push(new WorkerChannel(new Worker(new URL('./worker-entry.js', import.meta.url), { workerData: setup }), onError));
+    channels.push(new WorkerChannel(new Worker(script, { workerData: setup }), onError));
   }
   const all = <T extends FromWorker['t']>(type: T) => Promise.all(channels.map((c) => c.next(type)));
   let progressTimer: ReturnType<typeof setInterval> | undefined;

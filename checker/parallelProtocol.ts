@@ -76,8 +76,8 @@ function isModelDefinition(x: unknown): x is ModelDefinition {
   return !!d && typeof d === 'object' && typeof d.name === 'string' && typeof d.build === 'function';
 }
 
-export async function loadModelDefinition(source: ModelSource): Promise<ModelDefinition> {
-  const mod = (await import(source.module)) as Record<string, unknown>;
+export async function loadModelDefinition(source: ModelSource, preloaded?: Record<string, unknown>): Promise<ModelDefinition> {
+  const mod = preloaded ?? ((await import(source.module)) as Record<string, unknown>);
   const name = source.export ?? 'default';
   let found: unknown = mod[name];
   if (typeof found === 'function' && !isModelDefinition(found)) found = await (found as (...a: unknown[]) => unknown)(...(source.args ?? []));

@@ -15,8 +15,8 @@ const counters = defineModel({
     wide: { default: 0, min: 0, max: 1, doc: '' },
   },
   build(p) {
-    const pad = p.wide ? { hi: int(0, 2 ** 30), lo: int(0, 2 ** 30) } : {};
-    const layout = defineLayout({ c: array(p.n, { ...pad, v: int(0, p.max) }) });
+    const pad = p.wide ? 2 ** 30 : 0; // int(0, 0) takes no bits
+    const layout = defineLayout({ c: array(p.n, { hi: int(0, pad), lo: int(0, pad), v: int(0, p.max) }) });
     const over = [Array.from({ length: p.n }, (_, i) => i)];
     return modelOf(layout, {
       init: () => {},

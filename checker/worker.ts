@@ -41,11 +41,11 @@ class Outbox {
   }
 }
 
-async function main(): Promise<void> {
+async function main(preloaded: Record<string, unknown> | undefined): Promise<void> {
   const port = parentPort!;
   const setup = workerData as WorkerSetup;
   const { index: self, workers: N } = setup;
-  const def = await loadModelDefinition(setup.source);
+  const def = await loadModelDefinition(setup.source, preloaded);
   const m = selectProperties(compileModel(def, setup.params), setup.properties);
   if (m.words !== setup.words || m.instances.length !== setup.instances) {
     throw new Error(`worker ${self} built a different model (${m.words} words, ${m.instances.length} actions) than the main thread`);
@@ -226,6 +226,12 @@ async function main(): Promise<void> {
   post({ t: 'ready' });
 }
 
-main().catch((e: unknown) => {
-  parentPort!.postMessage({ t: 'error', name: (e as Error).name ?? 'Error', message: (e as Error).message ?? String(e) } satisfies FromWorker);
-});
+/**
+ * Run this thread as a search worker. `preloaded` is the model's module when
+ * the worker was bundled with it (workerBundle.ts); otherwise it is imported.
+ */
+export function startWorker(preloaded?: Record<string, unknown>): void {
+  main(preloaded).catch((e: unknown) => {
+    parentPort!.postMessage({ t: 'error', name: (e as Error).name ?? 'Error', message: (e as Error).message ?? String(e) } satisfies FromWorker);
+  });
+}

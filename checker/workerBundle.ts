@@ -1,0 +1,58 @@
+// Worker threads started through tsx spend about half a second each loading
+// the TypeScript modules (a loader thread per worker, a transform per file),
+// which costs more CPU than a whole small search. So the main thread bundles
+// the worker and the model's module into one JavaScript file with esbuild
+// (tsx's own compiler) once, caches it by content, and starts the workers on
+// it. If that fails for any reason (no esbuild, a read-only folder), workers
+// start through tsx as before.
+
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { ModelSource } from './parallelProtocol.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const cacheDir = join(here, '..', 'node_modules', '.cache', 'clockcheck');
+const memo = new Map<string, URL | null>();
+
+/** The URL of a bundled worker for this model source, or null to use the tsx entry. */
+export async function bundledWorker(source: ModelSource): Promise<URL | null> {
+  if (process.env.CLOCKCHECK_WORKER_BUNDLE === '0') return null;
+  const modulePath = source.module.startsWith('file:') ? fileURLToPath(source.module) : source.module;
+  const known = memo.get(modulePath);
+  if (known !== undefined) return known;
+  let url: URL | null = null;
+  try {
+    const esbuild = await import('esbuild');
+    const entry = [
+      `import * as model from ${JSON.stringify(modulePath)};`,
+      `import { startWorker } from ${JSON.stringify(join(here, 'worker.ts'))};`,
+      `startWorker(model);`,
+    ].join('\n');
+    const out = await esbuild.build({
+      stdin: { contents: entry, resolveDir: here, loader: 'js', sourcefile: 'worker-bundle-entry.js' },
+      bundle: true,
+      format: 'esm',
+      platform: 'node',
+      target: 'node20',
+      // Packages stay imports, resolved from the cache folder inside node_modules.
+      packages: 'external',
+      write: false,
+      logLevel: 'silent',
+    });
+    const code = out.outputFiles[0]!.text;
+    const file = join(cacheDir, `worker-${createHash('sha256').update(code).digest('hex').slice(0, 16)}.mjs`);
+    if (!existsSync(file)) {
+      mkdirSync(cacheDir, { recursive: true });
+      const tmp = `${file}.${process.pid}.tmp`;
+      writeFileSync(tmp, code);
+      renameSync(tmp, file);
+    }
+    url = pathToFileURL(file);
+  } catch {
+    url = null;
+  }
+  memo.set(modulePath, url);
+  return url;
+}
