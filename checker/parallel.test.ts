@@ -76,6 +76,16 @@ describe('checkParallel', () => {
     }
   });
 
+  it('a depth bound cuts the search at the same level, with the same unknown verdicts', async () => {
+    const def = await resolveModel('v3');
+    const params = { vcpus: 2 };
+    const one = checkModel(def, params, { continueAfterViolation: true, maxDepth: 9 });
+    const many = await checkParallel(compileModel(def, params), { module: registryModule, export: 'resolveModel', args: ['v3'] }, { workers: 3, continueAfterViolation: true, maxDepth: 9 });
+    expect(summary(many)).toEqual(summary(one));
+    expect(many.complete).toBe(false);
+    expect(many.properties.filter((p) => p.verdict === 'unknown').length).toBeGreaterThan(0);
+  });
+
   it('keeps the property selection of the main thread', async () => {
     const m = selectProperties(compileModel(peterson, {}), []);
     const r = await checkParallel(m, exampleSource('peterson.ts'), { workers: 2 });

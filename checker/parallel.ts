@@ -1,21 +1,20 @@
 // Parallel breadth-first search on worker_threads.
 //
 // States are partitioned by fingerprint: worker w owns the states whose
-// fingerprint's low half is w modulo the number of workers, and keeps them in
-// a visited set of its own (no shared table, no locks). The search goes level
-// by level in two phases:
-//   expand  every worker expands its share of level d: it counts transitions,
-//           checks step properties and deadlocks, stores the successors it
-//           owns and puts the others in one outbox per owner;
-//   absorb  the main thread hands each worker the outboxes addressed to it;
-//           the worker stores the new ones (checking invariants) as level d+1.
+// fingerprint maps to w, and keeps them in a visited set of its own (no
+// shared table, no locks). The main thread starts one BFS level at a time.
+// In a level every worker expands its share: it counts transitions, checks
+// step properties and deadlocks, stores the successors it owns (checking
+// invariants) and sends the others in batches straight to their owners over a
+// MessageChannel, absorbing the batches it receives as it goes; the level ends
+// when every worker has had every other's last batch.
 // Because a level is finished before the next starts, the distinct states,
 // transitions and verdicts are those of one-thread BFS, and a counterexample
 // found at level d is as short as the one-thread one. State ids are global
 // (local id * workers + worker), so the main thread rebuilds traces from the
 // workers' parent records.
 
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import { assembleResult } from './check.js';
 import { bundledWorker } from './workerBundle.js';
 import { ModelError, UsageError } from './errors.js';
@@ -119,6 +118,16 @@ export async function checkParallel(m: CompiledModel, source: ModelSource, opts:
     for (const c of channels) c.rejectWaiting?.(e);
   };
   const script = (await bundledWorker(source)) ?? new URL('./worker-entry.js', import.meta.url);
+  // A channel between every two workers, for the successors they send each other.
+  const peers: (MessagePort | undefined)[][] = Array.from({ length: N }, () => Array.from({ length: N }, () => undefined));
+  for (let a = 0; a < N; a++) {
+    for (let b = a + 1; b < N; b++) {
+      const { port1, port2 } = new MessageChannel();
+      peers[a]![b] = port1;
+      peers[b]![a] = port2;
+    }
+  }
+  const signal = new SharedArrayBuffer(4 * N);
   for (let w = 0; w < N; w++) {
     const setup: WorkerSetup = {
       source,
@@ -133,8 +142,11 @@ export async function checkParallel(m: CompiledModel, source: ModelSource, opts:
       ...(opts.maxStates !== undefined ? { maxStates: Math.ceil(opts.maxStates / N) } : {}),
       ...(opts.maxSeconds !== undefined ? { maxSeconds: opts.maxSeconds } : {}),
       ...(opts.maxMemoryBytes !== undefined ? { maxMemoryBytes: opts.maxMemoryBytes } : {}),
+      peers: peers[w]!,
+      signal,
     };
-    channels.push(new WorkerChannel(new Worker(script, { workerData: setup }), onError));
+    const transferList = peers[w]!.filter((p): p is MessagePort => p !== undefined);
+    channels.push(new WorkerChannel(new Worker(script, { workerData: setup, transferList }), onError));
   }
   const all = <T extends FromWorker['t']>(type: T) => Promise.all(channels.map((c) => c.next(type)));
   let progressTimer: ReturnType<typeof setInterval> | undefined;
@@ -184,13 +196,7 @@ export async function checkParallel(m: CompiledModel, source: ModelSource, opts:
         break;
       }
       const probe = opts.maxDepth !== undefined && depth >= opts.maxDepth;
-      for (const c of channels) c.send({ t: 'expand', depth, probe });
-      const expanded = await all('expanded');
-      merge(expanded.map((e) => e.summary));
-      channels.forEach((c, w) => {
-        const inbox = expanded.map((e) => e.boxes[w]!).filter((_, from) => from !== w);
-        c.send({ t: 'absorb', depth, probe, inbox }, inbox.map((b) => b.buf));
-      });
+      for (const c of channels) c.send({ t: 'level', depth, probe });
       level = (await all('level')).map((r) => r.summary);
       merge(level);
       if (probe) {

@@ -2,6 +2,7 @@
 // how a worker finds the model: it cannot receive functions, so it imports
 // the module the model comes from and builds the model again itself.
 
+import type { MessagePort } from 'node:worker_threads';
 import type { ModelDefinition } from './model.js';
 import type { StopReason } from './result.js';
 import type { Violation } from './explore.js';
@@ -32,6 +33,19 @@ export interface WorkerSetup {
   readonly maxStates?: number;
   readonly maxSeconds?: number;
   readonly maxMemoryBytes?: number;
+  /** peers[w]: this worker's end of its channel to worker w (undefined for itself). */
+  readonly peers: readonly (MessagePort | undefined)[];
+  /** One Int32 per worker, bumped after each message posted to it, so a worker can sleep until one arrives. */
+  readonly signal: SharedArrayBuffer;
+}
+
+/** A batch of successors from one worker to their owner, in the current level. */
+export interface Chunk {
+  readonly buf: ArrayBuffer;
+  /** Words used in `buf`. */
+  readonly length: number;
+  /** The sender's last batch of this level. */
+  readonly last: boolean;
 }
 
 export interface WorkerSummary {
@@ -50,15 +64,13 @@ export interface WorkerSummary {
 
 export type ToWorker =
   | { t: 'init' }
-  | { t: 'expand'; depth: number; probe: boolean }
-  | { t: 'absorb'; depth: number; probe: boolean; inbox: { buf: ArrayBuffer; length: number }[] }
+  | { t: 'level'; depth: number; probe: boolean }
   | { t: 'finish' };
 
 export type FromWorker =
   | { t: 'ready' }
   | { t: 'progress'; distinct: number; transitions: number; queue: number }
   | { t: 'level'; summary: WorkerSummary }
-  | { t: 'expanded'; boxes: { buf: ArrayBuffer; length: number }[]; summary: WorkerSummary }
   | {
       t: 'records';
       parents: ArrayBuffer;

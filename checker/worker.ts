@@ -1,45 +1,22 @@
 // One worker of a parallel breadth-first search (see parallel.ts).
 //
-// The worker owns the states whose fingerprint's low half is its index
-// modulo the number of workers: it alone stores them, checks invariants on
-// them and expands them. Successors owned by another worker go into an
-// outbox for that worker; the main thread delivers the outboxes between the
-// two phases of each level, so BFS levels stay intact and counterexamples
-// stay shortest.
+// The worker owns the states whose fingerprint maps to its index: it alone
+// stores them, checks invariants on them and expands them. Successors owned
+// by another worker go straight to it in batches over a MessageChannel while
+// the level is being expanded, and the worker absorbs the batches it receives
+// as it goes. A level ends when every peer has sent its last batch of it; the
+// main thread then starts the next, so BFS levels stay intact and
+// counterexamples stay shortest.
 
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import { fingerprint, lastLo } from './hash.js';
 import { Exploration, NO_PARENT } from './explore.js';
 import { compileModel, selectProperties } from './model.js';
 import { StateQueue } from './queue.js';
-import { loadModelDefinition, type ToWorker, type FromWorker, type WorkerSetup, type WorkerSummary } from './parallelProtocol.js';
+import { loadModelDefinition, type Chunk, type ToWorker, type FromWorker, type WorkerSetup, type WorkerSummary } from './parallelProtocol.js';
 
-/** Successors bound for one other worker: state words, then hi, lo, parent id, action. */
-class Outbox {
-  data: Uint32Array;
-  length = 0;
-  constructor(
-    private readonly entry: number,
-    reuse: ArrayBuffer | undefined,
-  ) {
-    this.data = reuse ? new Uint32Array(reuse) : new Uint32Array(entry * 4096);
-  }
-  push(state: Uint32Array, words: number, hi: number, lo: number, parent: number, via: number): void {
-    if (this.length + this.entry > this.data.length) {
-      const d = new Uint32Array(Math.ceil(this.data.length * 1.5) + this.entry);
-      d.set(this.data.subarray(0, this.length));
-      this.data = d;
-    }
-    const d = this.data;
-    let o = this.length;
-    for (let k = 0; k < words; k++) d[o++] = state[k]!;
-    d[o++] = hi;
-    d[o++] = lo;
-    d[o++] = parent;
-    d[o++] = via;
-    this.length = o;
-  }
-}
+/** Words per outbox batch: big enough to amortise a message, small enough to keep owners busy. */
+const BATCH_ENTRIES = 16384;
 
 async function main(preloaded: Record<string, unknown> | undefined): Promise<void> {
   const port = parentPort!;
@@ -51,7 +28,7 @@ async function main(preloaded: Record<string, unknown> | undefined): Promise<voi
     throw new Error(`worker ${self} built a different model (${m.words} words, ${m.instances.length} actions) than the main thread`);
   }
   const W = m.words;
-  const ENTRY = W + 4;
+  const ENTRY = W + 4; // state words, then hi, lo, parent id, action
   const x = new Exploration(
     m,
     {
@@ -72,6 +49,8 @@ async function main(preloaded: Record<string, unknown> | undefined): Promise<voi
   const q = new StateQueue(W);
   const nInst = m.instances.length;
   const hasStepProps = m.stepProperties.length > 0;
+  const peers = setup.peers;
+  const signal = new Int32Array(setup.signal);
   let cur = 0; // local id of the next state to leave the queue
   let pending = 0; // states queued for the next level
   let frontierPeak = 0;
@@ -93,8 +72,6 @@ async function main(preloaded: Record<string, unknown> | undefined): Promise<voi
   // Most successors are states seen before; a direct-mapped cache of the
   // fingerprints already sent to other workers keeps most duplicates off the
   // wire. A hit means "sent before", so the owner has it or is getting it.
-  // 2^18 entries (2 MiB): measured on v3 vcpus=3 against 0 and 2^16, the
-  // smallest wall time and about 40 MB less peak memory than no cache.
   const SENT_BITS = 18;
   const sentHi = new Uint32Array(1 << SENT_BITS);
   const sentLo = new Uint32Array(1 << SENT_BITS);
@@ -108,15 +85,67 @@ async function main(preloaded: Record<string, unknown> | undefined): Promise<voi
     }
   };
 
-  // Outbox buffers travel: a worker hands its outboxes to their owners, and
-  // reuses the buffers it was handed as its next outboxes. Fresh buffers cost
+  // Batches travel: a worker fills one per owner, posts it when full, and
+  // reuses the buffers it receives as its next batches. Fresh buffers cost
   // page faults, and page faults of threads of one process contend.
   const pool: ArrayBuffer[] = [];
-  const expand = (depth: number, probe: boolean): Outbox[] => {
-    pool.sort((a, b) => b.byteLength - a.byteLength);
-    const outs = Array.from({ length: N }, (_, o) => new Outbox(ENTRY, o === self ? new ArrayBuffer(0) : pool.shift()));
+  const batchBytes = BATCH_ENTRIES * ENTRY * 4;
+  const outs: Uint32Array[] = Array.from({ length: N }, () => new Uint32Array(0));
+  const outLen = new Int32Array(N);
+  const fresh = (o: number) => {
+    const b = pool.pop();
+    outs[o] = b && b.byteLength >= batchBytes ? new Uint32Array(b) : new Uint32Array(batchBytes / 4);
+    outLen[o] = 0;
+  };
+  const send = (o: number, last: boolean) => {
+    const buf = outs[o]!.buffer as ArrayBuffer;
+    const chunk: Chunk = { buf, length: outLen[o]!, last };
+    peers[o]!.postMessage(chunk, [buf]);
+    Atomics.add(signal, o, 1);
+    Atomics.notify(signal, o);
+    fresh(o);
+  };
+  for (let o = 0; o < N; o++) if (o !== self) fresh(o);
+
+  let waitingFor = 0; // peers whose last batch of this level has not arrived
+  const absorbChunk = (c: Chunk, depth: number, probe: boolean) => {
+    if (c.last) waitingFor--;
+    const d = new Uint32Array(c.buf, 0, c.length);
+    for (let o = 0; o < c.length; o += ENTRY) {
+      if (x.done) {
+        x.truncated = true;
+        break;
+      }
+      const hi = d[o + W]!;
+      const lo = d[o + W + 1]!;
+      if (probe) {
+        if (x.set.get(d, o, hi, lo) < 0) x.truncated = true;
+      } else addOwned(d, o, hi, lo, d[o + W + 2]!, d[o + W + 3]!, depth + 1);
+    }
+    pool.push(c.buf);
+  };
+  /** Absorb every batch that has arrived; true if there was one. */
+  const drain = (depth: number, probe: boolean): boolean => {
+    let got = false;
+    for (let o = 0; o < N; o++) {
+      if (o === self) continue;
+      for (let r = receiveMessageOnPort(peers[o]!); r; r = receiveMessageOnPort(peers[o]!)) {
+        absorbChunk(r.message as Chunk, depth, probe);
+        got = true;
+      }
+    }
+    return got;
+  };
+
+  /**
+   * Expand this worker's share of level `depth`, sending successors owned by
+   * others as they are found and absorbing theirs meanwhile; return when
+   * every peer has sent its last batch of the level.
+   */
+  const runLevel = (depth: number, probe: boolean): void => {
     const level = pending;
     pending = 0;
+    waitingFor = N - 1;
     for (let k = 0; k < level; k++) {
       if (x.done) {
         x.truncated = true;
@@ -146,34 +175,30 @@ async function main(preloaded: Record<string, unknown> | undefined): Promise<voi
           if (sentLo[slot] === lo && sentHi[slot] === hi) continue;
           sentHi[slot] = hi;
           sentLo[slot] = lo;
-          outs[o]!.push(st.succ, W, hi, lo, gid, i);
+          const d = outs[o]!;
+          let at = outLen[o]!;
+          const succ = st.succ;
+          for (let w = 0; w < W; w++) d[at++] = succ[w]!;
+          d[at++] = hi;
+          d[at++] = lo;
+          d[at++] = gid;
+          d[at++] = i;
+          outLen[o] = at;
+          if (at + ENTRY > d.length) send(o, false);
         } else if (probe) {
           if (x.set.get(st.succ, 0, hi, lo) < 0) x.truncated = true;
         } else addOwned(st.succ, 0, hi, lo, gid, i, depth + 1);
       }
       if (enabled === 0) x.deadlocked(chunk, off, gid);
+      if ((k & 255) === 255) drain(depth, probe);
       x.checkpoint(q.size, depth);
     }
-    return outs;
-  };
-
-  const absorb = (inbox: { buf: ArrayBuffer; length: number }[], depth: number, probe: boolean): void => {
-    for (const { buf } of inbox) pool.push(buf);
-    for (const { buf, length } of inbox) {
-      const d = new Uint32Array(buf, 0, length);
-      for (let o = 0; o < length; o += ENTRY) {
-        if (x.done) {
-          x.truncated = true;
-          return;
-        }
-        const hi = d[o + W]!;
-        const lo = d[o + W + 1]!;
-        if (probe) {
-          if (x.set.get(d, o, hi, lo) < 0) x.truncated = true;
-        } else addOwned(d, o, hi, lo, d[o + W + 2]!, d[o + W + 3]!, depth + 1);
-      }
-      x.checkpoint(q.size, depth);
+    for (let o = 0; o < N; o++) if (o !== self) send(o, true);
+    while (waitingFor > 0) {
+      const seen = Atomics.load(signal, self);
+      if (!drain(depth, probe) && waitingFor > 0) Atomics.wait(signal, self, seen, 100);
     }
+    x.checkpoint(q.size, depth);
   };
 
   port.on('message', (msg: ToWorker) => {
@@ -190,14 +215,8 @@ async function main(preloaded: Record<string, unknown> | undefined): Promise<voi
           post({ t: 'level', summary: summary() });
           break;
         }
-        case 'expand': {
-          const outs = expand(msg.depth, msg.probe);
-          const boxes = outs.map((b) => ({ buf: b.data.buffer as ArrayBuffer, length: b.length }));
-          post({ t: 'expanded', boxes, summary: summary() }, boxes.map((b) => b.buf));
-          break;
-        }
-        case 'absorb':
-          absorb(msg.inbox, msg.depth, msg.probe);
+        case 'level':
+          runLevel(msg.depth, msg.probe);
           post({ t: 'level', summary: summary() });
           break;
         case 'finish': {
