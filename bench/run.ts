@@ -4,7 +4,7 @@
 // same number of states (exit 1 if not).
 //
 //   npm run bench -- [--design v3|baseline] [--vcpus 3] [--suspends 2]
-//                    [--budget 20] [--no-peers] [--no-scaling] [--runs 1]
+//                    [--budget 20] [--no-peers] [--no-scaling] [--no-large] [--runs 1]
 //
 // Times are wall-clock seconds of the checking process, measured by this
 // script (the C compile of SPIN's and Rumur's verifiers is reported apart).
@@ -27,6 +27,7 @@ const { values: opt } = parseArgs({
     runs: { type: 'string', default: '1' },
     'no-peers': { type: 'boolean', default: false },
     'no-scaling': { type: 'boolean', default: false },
+    'no-large': { type: 'boolean', default: false },
   },
 });
 
@@ -251,6 +252,19 @@ try {
   console.log('');
   const w = rows.find((r) => r.tool.includes('workers'));
   if (w) console.log(`  clockcheck ${cores} workers vs 1 worker: ${(c1.seconds / w.seconds).toFixed(2)}x`);
+  if (w && !opt['no-large']) {
+    // At 1.7 M states a second of fixed costs (start, loading, workers) hides
+    // how the search itself scales; a space ten times larger shows it.
+    const large = { ...params, vcpus: 3, suspends: 3 };
+    const l1 = best(() => clockcheck([], '1 worker', large));
+    const lN = best(() => clockcheck(['-w', String(cores)], `${cores} workers`, large));
+    console.log(
+      `  at scale (${design}, vcpus=3 suspends=3, ${fmtInt(l1.distinct)} states): 1 worker ${l1.seconds.toFixed(1)} s, ` +
+        `${cores} workers ${lN.seconds.toFixed(1)} s: ${(l1.seconds / lN.seconds).toFixed(2)}x` +
+        (lN.distinct === l1.distinct && lN.transitions === l1.transitions ? ', same counts' : ' COUNTS DIFFER'),
+    );
+    if (lN.distinct !== l1.distinct || lN.transitions !== l1.transitions) process.exitCode = 1;
+  }
   console.log(
     `  clockcheck with symmetry (vCPUs 1..${vcpus - 1}): ${fmtInt(sym.distinct)} states stored for ${fmtInt((sym as { unreduced?: number }).unreduced ?? sym.distinct)}, ${sym.seconds.toFixed(2)} s`,
   );
