@@ -75,7 +75,10 @@ export function formatCompare(rows: readonly CompareRow[], st: Style, withTraces
   const names = rows[0]?.result.properties.map((p) => p.name) ?? [];
   const out: string[] = [];
   const first = rows[0];
-  if (first) out.push(st.bold('clockcheck compare') + ` · ${Object.entries(first.result.params).map(([k, v]) => `${k}=${v}`).join(' ')}`);
+  if (first) {
+    const sym = first.result.stats.unreduced ? ' · symmetry: the states column counts orbits, one stored state each' : '';
+    out.push(st.bold('clockcheck compare') + ` · ${Object.entries(first.result.params).map(([k, v]) => `${k}=${v}`).join(' ')}${sym}`);
+  }
   out.push(st.dim('  ✓ holds   ✗ n violated, shortest counterexample n steps   ? unknown   ! differs from specs/'));
   out.push('');
   out.push(
