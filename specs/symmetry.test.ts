@@ -6,6 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { check, checkParallel, compileModel, type CheckResult } from '../checker/index.js';
 import { registryModule } from '../cli/registry.js';
 import { kvmModels } from './kvm.js';
+import { traceFileOf } from '../traces/format.js';
+import { replayTrace } from '../traces/replay.js';
 
 const params = { vcpus: 3, suspends: 1 };
 const verdicts = (r: CheckResult) => r.properties.map((p) => [p.name, p.verdict, p.trace?.actions.length ?? 0]);
@@ -21,6 +23,21 @@ describe('KVM symmetry reduction (vCPUs 1..n-1)', () => {
       expect(verdicts(red)).toEqual(verdicts(full));
     });
   }
+
+  it('counterexamples found with symmetry are runs of the model: each replays to its violation', () => {
+    for (const name of ['v3', 'mutant-vm-adjust-per-vcpu']) {
+      const def = kvmModels.find((d) => d.name === name)!;
+      const m = compileModel(def, { vcpus: 3, suspends: 2 });
+      const red = check(m, { continueAfterViolation: true, symmetry: true });
+      const traces = red.properties.filter((p) => p.trace);
+      expect(traces.length).toBeGreaterThan(2);
+      for (const p of traces) {
+        const file = traceFileOf(m, { name: def.name, family: def.family, source: def.name }, p.trace!, 'test', p.doc);
+        const r = replayTrace(file, def, true);
+        expect(r.outcome).toEqual({ kind: 'reproduced', step: p.trace!.actions.length, steps: p.trace!.actions.length });
+      }
+    }
+  });
 
   it('v3 with 2 workers: the reduced counts and verdicts of one thread', async () => {
     const def = kvmModels.find((d) => d.name === 'v3')!;
