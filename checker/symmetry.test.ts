@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import lostUpdate from '../examples/lostUpdate.js';
 import { array, check, checkModel, compileModel, defineLayout, defineModel, int, invariant, ModelError, modelOf, stepProperty, UsageError } from './index.js';
 
 // n counters 0..max, each stepped on its own: fully symmetric from `from`.
@@ -52,6 +53,14 @@ describe('symmetry reduction', () => {
       expect(wide.stats.unreduced).toEqual(narrow.stats.unreduced);
       expect(wide.properties.map((q) => q.trace?.actions.length)).toEqual(narrow.properties.map((q) => q.trace?.actions.length));
     }
+  });
+
+  it('lost-update (the README example): 41 orbits stand for its 75 states; the same shortest violation', () => {
+    const full = checkModel(lostUpdate, { limit: 2 }, { continueAfterViolation: true });
+    const red = checkModel(lostUpdate, { limit: 2 }, { continueAfterViolation: true, symmetry: true });
+    expect(red.stats.distinct).toBe(41);
+    expect(red.stats.unreduced).toEqual({ distinct: 75, transitions: 96 });
+    expect(red.properties.map((p) => [p.name, p.verdict, p.trace?.actions.length])).toEqual(full.properties.map((p) => [p.name, p.verdict, p.trace?.actions.length]));
   });
 
   it('keeps elements before `from` apart', () => {

@@ -39,6 +39,7 @@ export default defineModel({
         stepProperty('xNeverDecreases', (before, _action, after) => after.x >= before.x),
       ],
       deadlock: { legalEnd: (s) => s.proc.every((q) => q.done === p.limit) },
+      symmetry: { array: 'proc' }, // the two processes are interchangeable (--symmetry)
     });
   },
 });
