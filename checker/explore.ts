@@ -108,8 +108,12 @@ export class Exploration {
   addHashed(words: Uint32Array, off: number, hi: number, lo: number, parent: number, via: number, depth: number): number {
     const n = this.m.words;
     const budget = this.opts.maxMemoryBytes;
-    if (budget !== undefined && this.set.nextGrowthBytes > this.set.bytes) {
-      if (process.memoryUsage.rss() + (this.set.nextGrowthBytes - this.set.bytes) > budget) {
+    if (budget !== undefined) {
+      // A growth allocates the new array while the old one is still live, so
+      // count the whole new array against the budget.
+      const setGrowth = this.set.nextGrowthBytes > this.set.bytes ? this.set.nextGrowthBytes : 0;
+      const growth = setGrowth + this.parents.growthBytes + this.via.growthBytes;
+      if (growth > 0 && process.memoryUsage.rss() + growth > budget) {
         this.stop('memory');
         return -1;
       }

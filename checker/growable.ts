@@ -29,6 +29,10 @@ class Growable<T extends Typed> {
   get bytes(): number {
     return this.data.byteLength;
   }
+  /** Bytes the next push allocates (the new array; the old one is live until it is copied), or 0. */
+  get growthBytes(): number {
+    return this.length === this.data.length ? Math.ceil(this.data.length * 1.5) * this.data.BYTES_PER_ELEMENT : 0;
+  }
 }
 
 export class GrowableU32 extends Growable<Uint32Array> {

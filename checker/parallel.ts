@@ -209,8 +209,8 @@ export async function checkParallel(m: CompiledModel, source: ModelSource, opts:
     for (const c of channels) c.send({ t: 'finish' });
     const records = await all('records');
     merge(records.map((r) => r.summary));
-    const parents = records.map((r) => new Uint32Array(r.parents));
-    const via = records.map((r) => new Uint32Array(r.via));
+    const parents = records.map((r) => new Uint32Array(r.parents, 0, r.length));
+    const via = records.map((r) => (r.viaBytes === 2 ? new Uint16Array(r.via, 0, r.length) : new Uint32Array(r.via, 0, r.length)));
     const coverage = new Float64Array(m.instances.length);
     for (const r of records) r.coverage.forEach((n, i) => (coverage[i]! += n));
     const finals = records.map((r) => r.summary);

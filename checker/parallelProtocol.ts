@@ -73,8 +73,12 @@ export type FromWorker =
   | { t: 'level'; summary: WorkerSummary }
   | {
       t: 'records';
+      /** The worker's own record arrays, transferred whole (no copy at the end of a run). */
       parents: ArrayBuffer;
       via: ArrayBuffer;
+      /** Bytes per entry of `via`: 2 or 4. */
+      viaBytes: number;
+      length: number;
       coverage: number[];
       visitedBytes: number;
       parentBytes: number;

@@ -220,20 +220,26 @@ async function main(preloaded: Record<string, unknown> | undefined): Promise<voi
           post({ t: 'level', summary: summary() });
           break;
         case 'finish': {
-          const parents = x.parents.data.slice(0, x.parents.length);
-          const via = Uint32Array.from(x.via.data.subarray(0, x.via.length));
+          const parents = x.parents.data.buffer as ArrayBuffer;
+          const via = x.via.data.buffer as ArrayBuffer;
+          const length = x.parents.length;
+          const viaBytes = x.via.data.BYTES_PER_ELEMENT;
+          const visitedBytes = x.set.bytes;
+          const parentBytes = x.parents.bytes + x.via.bytes;
           post(
             {
               t: 'records',
-              parents: parents.buffer,
-              via: via.buffer,
+              parents,
+              via,
+              viaBytes,
+              length,
               coverage: Array.from(x.coverage),
-              visitedBytes: x.set.bytes,
-              parentBytes: x.parents.bytes + x.via.bytes,
+              visitedBytes,
+              parentBytes,
               frontierPeak,
               summary: summary(),
             },
-            [parents.buffer, via.buffer],
+            [parents, via],
           );
           break;
         }

@@ -69,6 +69,15 @@ describe('clockcheck check', () => {
     }
   });
 
+  it('--max-memory with 2 workers: the same clean stop', () => {
+    const r = run('check', 'v3', '-p', 'vcpus=3', '--continue', '--max-memory', '200M', '--json', '-w', '2');
+    expect(r.code).toBe(1);
+    const j = JSON.parse(r.stdout);
+    expect(j.stopReason).toBe('memory');
+    expect(j.stats.distinct).toBeLessThan(1_731_252);
+    expect(j.properties.find((p: { name: string }) => p.name === 'bootExact').verdict).toBe('unknown');
+  });
+
   it('--property none explores without checking anything', () => {
     const r = run('check', 'peterson', '--property', 'none');
     expect(r.code).toBe(0);
