@@ -172,7 +172,7 @@ export async function checkParallel(m: CompiledModel, source: ModelSource, opts:
     let stopReason: StopReason | undefined;
     let truncated = false;
     const merge = (summaries: WorkerSummary[]) => {
-      // Violations of one round are of equal length; the lowest worker wins, for determinism.
+      // Violations found in one level have traces of equal length; the lowest worker's is kept.
       for (const s of summaries) {
         s.violations.forEach((v, p) => {
           if (v && !violations[p]) violations[p] = v;
