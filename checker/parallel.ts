@@ -91,7 +91,8 @@ class WorkerChannel {
   rejectWaiting: ((e: Error) => void) | undefined;
 }
 
-function rebuildError(name: string, message: string): Error {
+/** An error from a worker thread, as the class the main thread would have thrown. */
+export function rebuildError(name: string, message: string): Error {
   if (name === 'ModelError') return new ModelError(message);
   if (name === 'UsageError') return new UsageError(message);
   const e = new Error(message);

@@ -16,22 +16,32 @@ const here = dirname(fileURLToPath(import.meta.url));
 const cacheDir = join(here, '..', 'node_modules', '.cache', 'clockcheck');
 const memo = new Map<string, URL | null>();
 
-/** The URL of a bundled worker for this model source, or null to use the tsx entry. */
-export async function bundledWorker(source: ModelSource): Promise<URL | null> {
+/** The URL of a bundled search worker for this model source, or null to use the tsx entry. */
+export function bundledWorker(source: ModelSource): Promise<URL | null> {
+  return bundledScript(join(here, 'worker.ts'), 'startWorker', source.module);
+}
+
+/**
+ * A bundle that imports `modelModule` and calls `start(model)` from the
+ * module `entry` (a path): the way any worker script here can start without
+ * tsx. Null when bundling is not possible.
+ */
+export async function bundledScript(entry: string, start: string, modelModule: string): Promise<URL | null> {
   if (process.env.CLOCKCHECK_WORKER_BUNDLE === '0') return null;
-  const modulePath = source.module.startsWith('file:') ? fileURLToPath(source.module) : source.module;
-  const known = memo.get(modulePath);
+  const modulePath = modelModule.startsWith('file:') ? fileURLToPath(modelModule) : modelModule;
+  const key = `${entry}#${start}#${modulePath}`;
+  const known = memo.get(key);
   if (known !== undefined) return known;
   let url: URL | null = null;
   try {
     const esbuild = await import('esbuild');
-    const entry = [
+    const code = [
       `import * as model from ${JSON.stringify(modulePath)};`,
-      `import { startWorker } from ${JSON.stringify(join(here, 'worker.ts'))};`,
-      `startWorker(model);`,
+      `import { ${start} } from ${JSON.stringify(entry)};`,
+      `${start}(model);`,
     ].join('\n');
     const out = await esbuild.build({
-      stdin: { contents: entry, resolveDir: here, loader: 'js', sourcefile: 'worker-bundle-entry.js' },
+      stdin: { contents: code, resolveDir: here, loader: 'js', sourcefile: 'worker-bundle-entry.js' },
       bundle: true,
       format: 'esm',
       platform: 'node',
@@ -41,18 +51,18 @@ export async function bundledWorker(source: ModelSource): Promise<URL | null> {
       write: false,
       logLevel: 'silent',
     });
-    const code = out.outputFiles[0]!.text;
-    const file = join(cacheDir, `worker-${createHash('sha256').update(code).digest('hex').slice(0, 16)}.mjs`);
+    const bundle = out.outputFiles[0]!.text;
+    const file = join(cacheDir, `worker-${createHash('sha256').update(bundle).digest('hex').slice(0, 16)}.mjs`);
     if (!existsSync(file)) {
       mkdirSync(cacheDir, { recursive: true });
       const tmp = `${file}.${process.pid}.tmp`;
-      writeFileSync(tmp, code);
+      writeFileSync(tmp, bundle);
       renameSync(tmp, file);
     }
     url = pathToFileURL(file);
   } catch {
     url = null;
   }
-  memo.set(modulePath, url);
+  memo.set(key, url);
   return url;
 }

@@ -9,7 +9,7 @@ import { progressPrinter } from './progress.js';
 import { builtinModels, registryModule, resolveModel } from './registry.js';
 import { formatShow, runReplay, runShow, saveTraces } from './traceCommands.js';
 import { readTraceFile } from '../traces/io.js';
-import { compareExitCode, compareToJson, compareToMarkdown, formatCompare, kvmVariantNames, runCompare } from './compare.js';
+import { compareExitCode, compareToJson, compareToMarkdown, formatCompare, kvmVariantNames, runCompare, runCompareParallel } from './compare.js';
 
 type OptionSpec = { type: 'string' | 'boolean'; short?: string; multiple?: boolean };
 
@@ -150,6 +150,7 @@ const compareCommand: Command = {
   options: {
     ...searchOptions,
     variants: { type: 'string' },
+    workers: { type: 'string', short: 'w' },
     json: { type: 'boolean' },
     md: { type: 'boolean' },
     'no-traces': { type: 'boolean' },
@@ -158,6 +159,7 @@ const compareCommand: Command = {
   optionDocs: {
     ...searchOptionDocs,
     variants: `comma-separated variants (default: all; see 'clockcheck list')`,
+    workers: "check this many variants at once, each in a thread of its own ('auto': one per core; default 1)",
     json: 'print the comparison as JSON',
     md: 'print the comparison as Markdown (table and counterexamples)',
     'no-traces': 'only the table, no counterexamples',
@@ -172,10 +174,12 @@ const compareCommand: Command = {
     let current = '';
     const progress = progressPrinter('compare', v.quiet !== true);
     const opts = searchOptionsFrom(v, (p) => progress.onProgress({ ...p }));
-    const rows = runCompare(variants, params, opts, (name) => {
+    const workers = parseWorkers(v.workers as string | undefined);
+    const onStart = (name: string) => {
       current = name;
       if (v.quiet !== true && process.stderr.isTTY) process.stderr.write(`\r\x1b[Kchecking ${current}...`);
-    });
+    };
+    const rows = workers > 1 ? await runCompareParallel(variants, params, opts, workers, onStart) : runCompare(variants, params, opts, onStart);
     progress.done();
     if (v.quiet !== true && process.stderr.isTTY) process.stderr.write('\r\x1b[K');
     const models = builtinModels();

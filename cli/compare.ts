@@ -5,7 +5,12 @@ import { check, compileModel, type CheckOptions, type CheckResult, type Compiled
 import { expectationFor, type Expectation } from '../specs/configs.js';
 import { fmtInt, fmtSeconds, formatTrace, table, verdictText, type Style } from './format.js';
 import { resultToJson } from './json.js';
-import { builtinModels } from './registry.js';
+import { builtinModels, registryModule } from './registry.js';
+import { Worker } from 'node:worker_threads';
+import { fileURLToPath } from 'node:url';
+import { bundledScript } from '../checker/workerBundle.js';
+import { rebuildError } from '../checker/parallel.js';
+import type { CompareAnswer, CompareJob } from './compareWorker.js';
 import { UsageError } from '../checker/index.js';
 
 export interface CompareRow {
@@ -20,23 +25,78 @@ export function kvmVariantNames(): string[] {
   return [...builtinModels()].filter(([, m]) => m.group.startsWith('kvm')).map(([n]) => n);
 }
 
+function checkVariantNames(variants: readonly string[]): ReturnType<typeof builtinModels> {
+  const models = builtinModels();
+  for (const v of variants) {
+    const m = models.get(v);
+    if (!m || !m.group.startsWith('kvm')) throw new UsageError(`unknown variant '${v}' (variants: ${kvmVariantNames().join(', ')})`);
+  }
+  return models;
+}
+
 export function runCompare(
   variants: readonly string[],
   params: Readonly<Record<string, number>>,
   opts: CheckOptions,
   onStart?: (variant: string) => void,
 ): CompareRow[] {
-  const models = builtinModels();
-  for (const v of variants) {
-    const m = models.get(v);
-    if (!m || !m.group.startsWith('kvm')) throw new UsageError(`unknown variant '${v}' (variants: ${kvmVariantNames().join(', ')})`);
-  }
+  const models = checkVariantNames(variants);
   return variants.map((variant) => {
     onStart?.(variant);
     const model = compileModel(models.get(variant)!.definition, params);
     const result = check(model, { ...opts, continueAfterViolation: true });
     return { variant, model, result, expected: expectationFor(variant, model.params) };
   });
+}
+
+/**
+ * `runCompare` with the variants spread over `workers` threads, each checking
+ * whole variants with the one-thread engine: the same rows, in the same order.
+ */
+export async function runCompareParallel(
+  variants: readonly string[],
+  params: Readonly<Record<string, number>>,
+  opts: CheckOptions,
+  workers: number,
+  onStart?: (variant: string) => void,
+): Promise<CompareRow[]> {
+  const models = checkVariantNames(variants);
+  // Compile here too: parameter errors surface before any thread starts, and rows carry the model.
+  const compiled = variants.map((v) => compileModel(models.get(v)!.definition, params));
+  const { onProgress: _p, onState: _s, ...plain } = opts;
+  const script =
+    (await bundledScript(fileURLToPath(new URL('./compareWorker.ts', import.meta.url)), 'startCompareWorker', registryModule)) ??
+    new URL('./compare-worker-entry.js', import.meta.url);
+  const results: (CheckResult | undefined)[] = variants.map(() => undefined);
+  const pool = Array.from({ length: Math.min(workers, variants.length) }, () => new Worker(script));
+  let next = 0;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      let done = 0;
+      const feed = (w: Worker) => {
+        if (next >= variants.length) return;
+        const variant = variants[next++]!;
+        onStart?.(variant);
+        w.postMessage({ variant, params, opts: plain } satisfies CompareJob);
+      };
+      for (const w of pool) {
+        w.on('message', (a: CompareAnswer) => {
+          if (a.t === 'error') return reject(rebuildError(a.name, a.message));
+          results[variants.indexOf(a.variant)] = a.result;
+          if (++done === variants.length) resolve();
+          else feed(w);
+        });
+        w.on('error', reject);
+        w.on('exit', (code) => {
+          if (code !== 0) reject(new Error(`compare worker exited with code ${code}`));
+        });
+        feed(w);
+      }
+    });
+  } finally {
+    await Promise.all(pool.map((w) => w.terminate()));
+  }
+  return variants.map((variant, i) => ({ variant, model: compiled[i]!, result: results[i]!, expected: expectationFor(variant, compiled[i]!.params) }));
 }
 
 /** Verdicts that differ from what specs/ records (verdict, or trace length where recorded). */
