@@ -72,9 +72,9 @@ async function main(preloaded: Record<string, unknown> | undefined): Promise<voi
   // Most successors are states seen before; a direct-mapped cache of the
   // fingerprints already sent to other workers keeps most duplicates off the
   // wire. A hit means "sent before", so the owner has it or is getting it.
-  const SENT_BITS = 18;
-  const sentHi = new Uint32Array(1 << SENT_BITS);
-  const sentLo = new Uint32Array(1 << SENT_BITS);
+  // Hi and lo side by side: one cache line per lookup.
+  const SENT_BITS = 15;
+  const sent = new Uint32Array(2 << SENT_BITS);
   const sentMask = (1 << SENT_BITS) - 1;
 
   const addOwned = (words: Uint32Array, off: number, hi: number, lo: number, parent: number, via: number, depth: number) => {
@@ -171,10 +171,10 @@ async function main(preloaded: Record<string, unknown> | undefined): Promise<voi
         const lo = lastLo[0]!;
         const o = owner(lo);
         if (o !== self) {
-          const slot = hi & sentMask;
-          if (sentLo[slot] === lo && sentHi[slot] === hi) continue;
-          sentHi[slot] = hi;
-          sentLo[slot] = lo;
+          const slot = 2 * (hi & sentMask);
+          if (sent[slot + 1] === lo && sent[slot] === hi) continue;
+          sent[slot] = hi;
+          sent[slot + 1] = lo;
           const d = outs[o]!;
           let at = outLen[o]!;
           const succ = st.succ;
