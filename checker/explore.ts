@@ -60,10 +60,12 @@ export class Exploration {
     readonly m: CompiledModel,
     readonly opts: CheckOptions,
     keepIds: boolean,
+    /** A visited set to use instead of the default one (a parallel search's shared table). */
+    set?: StateSet,
   ) {
     this.stepper = new Stepper(m);
     this.via = growableIndex(Math.max(m.instances.length, m.inits.length));
-    this.set = opts.exact ? new ExactSet(m.words) : new FingerprintSet(1 << 16, keepIds);
+    this.set = set ?? (opts.exact ? new ExactSet(m.words) : new FingerprintSet(1 << 16, keepIds));
     this.coverage = new Float64Array(m.instances.length);
     this.violations = m.properties.map(() => undefined);
     this.deadlockIndex = m.checkDeadlock ? m.properties.length - 1 : -1;

@@ -28,9 +28,17 @@ export function fingerprintHi(w: ArrayLike<number>, off: number, n: number): num
   return hash32(w, off, n, SEED_HI);
 }
 
-/** Low half of the fingerprint; never 0 together with a 0 high half. */
+/**
+ * The low half is never 0 (an empty slot of a visited set) nor 1 (a slot of
+ * the shared set that a thread is filling in): those two map to 2 and 3.
+ */
+function lowHalf(h: number): number {
+  return h > 1 ? h : h + 2;
+}
+
+/** Low half of the fingerprint; never 0 or 1. */
 export function fingerprintLo(w: ArrayLike<number>, off: number, n: number): number {
-  return hash32(w, off, n, SEED_LO) || 1;
+  return lowHalf(hash32(w, off, n, SEED_LO));
 }
 
 function fmix(h: number, n: number): number {
@@ -64,6 +72,6 @@ export function fingerprint(w: ArrayLike<number>, off: number, n: number): numbe
     g = (g << 13) | (g >>> 19);
     g = (Math.imul(g, 5) + 0xe6546b64) | 0;
   }
-  lastLo[0] = fmix(g, n) || 1;
+  lastLo[0] = lowHalf(fmix(g, n));
   return fmix(h, n);
 }

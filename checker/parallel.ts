@@ -1,6 +1,12 @@
 // Parallel breadth-first search on worker_threads.
 //
-// States are partitioned by fingerprint: worker w owns the states whose
+// Two engines. By default the workers share one fingerprint table
+// (parallelShared.ts): nothing is sent between them. With --exact, a table of
+// whole states cannot be shared that way, and the partitioned engine below
+// runs (CLOCKCHECK_PARALLEL=partitioned selects it for fingerprints too, to
+// compare the two).
+//
+// Partitioned: states are partitioned by fingerprint: worker w owns the states whose
 // fingerprint maps to w, and keeps them in a visited set of its own (no
 // shared table, no locks). The main thread starts one BFS level at a time.
 // In a level every worker expands its share: it counts transitions, checks
@@ -17,6 +23,7 @@
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import { assembleResult } from './check.js';
 import { bundledWorker } from './workerBundle.js';
+import { checkParallelShared } from './parallelShared.js';
 import { ModelError, UsageError } from './errors.js';
 import { NO_PARENT, type Violation } from './explore.js';
 import type { CompiledModel } from './model.js';
@@ -28,9 +35,15 @@ export type { ModelSource } from './parallelProtocol.js';
 export interface ParallelOptions extends CheckOptions {
   /** Worker threads (2 or more; 1 runs `check` in this thread). */
   readonly workers: number;
+  /**
+   * For tests of the shared-table search: false starts the table at 256
+   * slots and grows it only after states were kept aside, so that path runs
+   * at almost every level of a small model.
+   */
+  readonly growAhead?: boolean;
 }
 
-class WorkerChannel {
+export class WorkerChannel {
   private waiting: ((m: FromWorker) => void) | undefined;
   private failure: Error | undefined;
   private readonly backlog: FromWorker[] = [];
@@ -110,6 +123,7 @@ export async function checkParallel(m: CompiledModel, source: ModelSource, opts:
   if ((opts.strategy ?? 'bfs') !== 'bfs') throw new UsageError('parallel search is breadth-first only; use --strategy bfs or one worker');
   if (opts.symmetry && !m.symmetry) throw new UsageError(`model ${m.name} declares no symmetry`);
   if (opts.onState) throw new UsageError('onState is not available in a parallel search');
+  if (!opts.exact && process.env.CLOCKCHECK_PARALLEL !== 'partitioned') return checkParallelShared(m, source, opts);
   const started = performance.now();
   let failed: Error | undefined;
   const channels: WorkerChannel[] = [];

@@ -48,6 +48,40 @@ export interface Chunk {
   readonly last: boolean;
 }
 
+/** Setup of a worker of the shared-table search (sharedWorker.ts). */
+export interface SharedWorkerSetup {
+  readonly source: ModelSource;
+  readonly params: Readonly<Record<string, number>>;
+  readonly properties: readonly string[];
+  readonly index: number;
+  readonly workers: number;
+  readonly words: number;
+  readonly instances: number;
+  readonly symmetry: boolean;
+  readonly maxStates?: number;
+  readonly maxSeconds?: number;
+  readonly maxMemoryBytes?: number;
+  /** The visited set's first table (sharedset.ts). */
+  readonly table: SharedArrayBuffer;
+  /** Int32 [0]: the next unit of the frontier to claim. */
+  readonly control: SharedArrayBuffer;
+}
+
+/** States stored by one worker in one level, in the order of their local ids. */
+export interface FrontierChunk {
+  readonly buf: SharedArrayBuffer;
+  readonly count: number;
+  readonly worker: number;
+  /** Local id of the first state. */
+  readonly first: number;
+}
+
+export type ToSharedWorker =
+  | { t: 'init'; quota: number }
+  | { t: 'level'; depth: number; probe: boolean; frontier: readonly FrontierChunk[]; table: SharedArrayBuffer; quota: number }
+  | { t: 'settle'; depth: number; table: SharedArrayBuffer }
+  | { t: 'finish' };
+
 export interface WorkerSummary {
   readonly distinct: number;
   readonly transitions: number;
@@ -60,6 +94,10 @@ export interface WorkerSummary {
   readonly stopReason?: StopReason;
   /** Per property: the first violation this worker saw (state ids are global). */
   readonly violations: readonly (Violation | null)[];
+  /** Shared-table search: new states kept aside because the worker's quota ran out. */
+  readonly overflow?: number;
+  /** Shared-table search: the states this worker stored since its last answer. */
+  readonly chunks?: readonly FrontierChunk[];
 }
 
 export type ToWorker =

@@ -1,0 +1,250 @@
+// One worker of the shared-table parallel search (see parallel.ts).
+//
+// Every worker probes and fills one visited set on a SharedArrayBuffer
+// (sharedset.ts), so no successor travels between workers. A level's
+// frontier is the list of chunks of states the workers stored in the level
+// before, also on SharedArrayBuffers; workers claim units of it from a
+// shared cursor until none is left, so they finish a level together
+// whatever its shape. A state stored by worker w as its k-th has the global
+// id k * workers + w, and each worker keeps the parent records of the states
+// it stored, as in the partitioned search.
+
+import { parentPort, workerData } from 'node:worker_threads';
+import { fingerprint, lastLo } from './hash.js';
+import { Exploration, NO_PARENT } from './explore.js';
+import { compileModel, selectProperties } from './model.js';
+import { SharedFingerprintSet } from './sharedset.js';
+import { loadModelDefinition, type FromWorker, type FrontierChunk, type SharedWorkerSetup, type ToSharedWorker, type WorkerSummary } from './parallelProtocol.js';
+
+/** States a worker claims from the frontier at once. */
+const UNIT = 64;
+/** States per chunk of a worker's output. */
+const CHUNK_STATES = 16384;
+
+async function main(preloaded: Record<string, unknown> | undefined): Promise<void> {
+  const port = parentPort!;
+  const setup = workerData as SharedWorkerSetup;
+  const { index: self, workers: N } = setup;
+  const def = await loadModelDefinition(setup.source, preloaded);
+  const m = selectProperties(compileModel(def, setup.params), setup.properties);
+  if (m.words !== setup.words || m.instances.length !== setup.instances) {
+    throw new Error(`worker ${self} built a different model (${m.words} words, ${m.instances.length} actions) than the main thread`);
+  }
+  const W = m.words;
+  const set = new SharedFingerprintSet(setup.table);
+  const x = new Exploration(
+    m,
+    {
+      symmetry: setup.symmetry,
+      continueAfterViolation: true,
+      ...(setup.maxStates !== undefined ? { maxStates: setup.maxStates } : {}),
+      ...(setup.maxSeconds !== undefined ? { maxSeconds: setup.maxSeconds } : {}),
+      ...(setup.maxMemoryBytes !== undefined ? { maxMemoryBytes: setup.maxMemoryBytes } : {}),
+      onProgress: (p) => post({ t: 'progress', distinct: p.distinct, transitions: p.transitions, queue: p.queue }),
+      progressIntervalMs: 500,
+    },
+    false,
+    set,
+  );
+  x.idStride = N;
+  x.idBase = self;
+  const st = x.stepper;
+  const nInst = m.instances.length;
+  const hasStepProps = m.stepProperties.length > 0;
+  const cursor = new Int32Array(setup.control);
+  const post = (msg: FromWorker, transfer: ArrayBuffer[] = []) => port.postMessage(msg, transfer);
+
+  // This worker's output: the states it stored, in local-id order.
+  let chunks: FrontierChunk[] = [];
+  const empty = new Uint32Array(new SharedArrayBuffer(0));
+  let out = empty;
+  let outCount = 0;
+  let outFirst = 0;
+  const flush = () => {
+    if (outCount > 0) chunks.push({ buf: out.buffer, count: outCount, worker: self, first: outFirst });
+    out = empty;
+    outCount = 0;
+  };
+  const emit = (words: Uint32Array, off: number, id: number) => {
+    if (outCount === out.length / W) {
+      flush();
+      out = new Uint32Array(new SharedArrayBuffer(CHUNK_STATES * W * 4));
+      outFirst = id;
+    }
+    const at = outCount++ * W;
+    for (let k = 0; k < W; k++) out[at + k] = words[off + k]!;
+  };
+
+  // New states found past the quota: state words, hi, lo, parent id, action.
+  const ENTRY = W + 4;
+  let overflow = new Uint32Array(0);
+  let overflowLen = 0;
+  const keepAside = (words: Uint32Array, off: number, hi: number, lo: number, parent: number, via: number) => {
+    if (overflowLen + ENTRY > overflow.length) {
+      const bigger = new Uint32Array(Math.max(1024 * ENTRY, overflow.length * 2));
+      bigger.set(overflow.subarray(0, overflowLen));
+      overflow = bigger;
+    }
+    for (let k = 0; k < W; k++) overflow[overflowLen++] = words[off + k]!;
+    overflow[overflowLen++] = hi;
+    overflow[overflowLen++] = lo;
+    overflow[overflowLen++] = parent;
+    overflow[overflowLen++] = via;
+  };
+
+  const store = (words: Uint32Array, off: number, hi: number, lo: number, parent: number, via: number, depth: number) => {
+    const id = x.addHashed(words, off, hi, lo, parent, via, depth);
+    if (id >= 0) emit(words, off, id);
+  };
+
+  const summary = (): WorkerSummary => {
+    flush();
+    const done = chunks;
+    chunks = [];
+    return {
+      distinct: x.distinct,
+      transitions: x.transitions,
+      unreducedDistinct: x.unreducedDistinct,
+      unreducedTransitions: x.unreducedTransitions,
+      depth: x.maxDepth,
+      pending: done.reduce((a, c) => a + c.count, 0),
+      truncated: x.truncated,
+      ...(x.stopReason ? { stopReason: x.stopReason } : {}),
+      violations: x.violations.map((v) => v ?? null),
+      overflow: overflowLen / ENTRY,
+      chunks: done,
+    };
+  };
+
+  const expand = (words: Uint32Array, off: number, gid: number, depth: number, probe: boolean) => {
+    const weight = x.weight(words, off);
+    let enabled = 0;
+    for (let i = 0; i < nInst; i++) {
+      if (!st.fire(words, off, i)) continue;
+      enabled++;
+      if (!x.inConstraint()) continue;
+      if (!probe) {
+        x.transitions++;
+        x.unreducedTransitions += weight;
+        x.coverage[i]!++;
+        if (hasStepProps) x.checkStep(gid, i);
+      }
+      const succ = st.succ;
+      x.canon(succ, 0);
+      const hi = fingerprint(succ, 0, W);
+      const lo = lastLo[0]!;
+      if (probe) {
+        if (set.get(succ, 0, hi, lo) < 0) x.truncated = true;
+      } else if (set.full) {
+        if (set.get(succ, 0, hi, lo) < 0) keepAside(succ, 0, hi, lo, gid, i);
+      } else store(succ, 0, hi, lo, gid, i, depth + 1);
+    }
+    if (enabled === 0) x.deadlocked(words, off, gid);
+  };
+
+  /** Expand units of `frontier` claimed from the shared cursor until none is left. */
+  const runLevel = (depth: number, probe: boolean, frontier: readonly FrontierChunk[]) => {
+    const starts: number[] = [];
+    let units = 0;
+    for (const c of frontier) {
+      starts.push(units);
+      units += Math.ceil(c.count / UNIT);
+    }
+    const views = frontier.map((c) => new Uint32Array(c.buf));
+    let ci = 0;
+    for (;;) {
+      const u = Atomics.add(cursor, 0, 1);
+      if (u >= units) break;
+      while (ci + 1 < frontier.length && starts[ci + 1]! <= u) ci++;
+      const c = frontier[ci]!;
+      const v = views[ci]!;
+      const from = (u - starts[ci]!) * UNIT;
+      const to = Math.min(from + UNIT, c.count);
+      for (let k = from; k < to; k++) {
+        if (x.done) {
+          x.truncated = true;
+          return;
+        }
+        expand(v, k * W, (c.first + k) * N + c.worker, depth, probe);
+      }
+      x.checkpoint(0, depth);
+    }
+  };
+
+  port.on('message', (msg: ToSharedWorker) => {
+    try {
+      switch (msg.t) {
+        case 'init': {
+          set.levelInserts = 0;
+          set.quota = msg.quota;
+          if (self === 0) {
+            m.inits.forEach((init, i) => {
+              const s = init.slice();
+              x.canon(s, 0);
+              const hi = fingerprint(s, 0, W);
+              store(s, 0, hi, lastLo[0]!, NO_PARENT, i, 0);
+            });
+          }
+          post({ t: 'level', summary: summary() });
+          break;
+        }
+        case 'level':
+          set.attach(msg.table);
+          set.levelInserts = 0;
+          set.quota = msg.quota;
+          runLevel(msg.depth, msg.probe, msg.frontier);
+          post({ t: 'level', summary: summary() });
+          break;
+        case 'settle': {
+          // The table has grown to hold every state kept aside.
+          set.attach(msg.table);
+          set.levelInserts = 0;
+          set.quota = Infinity;
+          const o = overflow;
+          const n = overflowLen;
+          overflow = new Uint32Array(0);
+          overflowLen = 0;
+          for (let at = 0; at < n && !x.done; at += ENTRY) store(o, at, o[at + W]!, o[at + W + 1]!, o[at + W + 2]!, o[at + W + 3]!, msg.depth + 1);
+          post({ t: 'level', summary: summary() });
+          break;
+        }
+        case 'finish': {
+          const parents = x.parents.data.buffer as ArrayBuffer;
+          const via = x.via.data.buffer as ArrayBuffer;
+          const length = x.parents.length;
+          const viaBytes = x.via.data.BYTES_PER_ELEMENT;
+          const parentBytes = x.parents.bytes + x.via.bytes;
+          post(
+            {
+              t: 'records',
+              parents,
+              via,
+              viaBytes,
+              length,
+              coverage: Array.from(x.coverage),
+              visitedBytes: 0,
+              parentBytes,
+              frontierPeak: 0,
+              summary: summary(),
+            },
+            [parents, via],
+          );
+          break;
+        }
+      }
+    } catch (e) {
+      post({ t: 'error', name: (e as Error).name ?? 'Error', message: (e as Error).message ?? String(e) });
+    }
+  });
+  post({ t: 'ready' });
+}
+
+/**
+ * Run this thread as a worker of the shared-table search. `preloaded` is the
+ * model's module when the worker was bundled with it (workerBundle.ts).
+ */
+export function startSharedWorker(preloaded?: Record<string, unknown>): void {
+  main(preloaded).catch((e: unknown) => {
+    parentPort!.postMessage({ t: 'error', name: (e as Error).name ?? 'Error', message: (e as Error).message ?? String(e) } satisfies FromWorker);
+  });
+}
