@@ -30,6 +30,13 @@ describe('clockcheck check', () => {
     expect(r.stdout).toContain('warning: never fired: enter(0), enter(1), leave(0), leave(1)');
   });
 
+  it('exit 3 when a budget cuts a run that checks no property', () => {
+    const r = run('check', 'peterson', '--property', 'none', '--max-states', '5');
+    expect(r.stdout).toContain('incomplete: stopped by --max-states');
+    expect(r.code).toBe(3);
+    expect(run('check', 'peterson', '--property', 'none').code).toBe(0);
+  });
+
   it('--json gives the result as data', () => {
     const r = run('check', 'diehard', '--json', '--strategy', 'dfs', '--continue');
     expect(r.code).toBe(1);

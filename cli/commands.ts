@@ -72,7 +72,8 @@ export function useColor(v: Record<string, unknown>): boolean {
 export function exitCodeOf(results: readonly CheckResult[]): number {
   const verdicts = results.flatMap((r) => r.properties.map((p) => p.verdict));
   if (verdicts.includes('violated')) return 1;
-  if (verdicts.includes('unknown')) return 3;
+  // Incomplete even with no property to leave unknown (`--property none`).
+  if (verdicts.includes('unknown') || results.some((r) => !r.complete)) return 3;
   return 0;
 }
 
