@@ -21,16 +21,16 @@
 // workers' parent records.
 
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
-import { assembleResult } from './check.js';
 import { bundledWorker } from './workerBundle.js';
 import { checkParallelShared } from './parallelShared.js';
-import { ModelError, UsageError } from './errors.js';
-import { NO_PARENT, type Violation } from './explore.js';
+import { UsageError } from './errors.js';
 import type { CompiledModel } from './model.js';
-import type { FromWorker, ModelSource, ToWorker, WorkerSetup, WorkerSummary } from './parallelProtocol.js';
-import type { CheckOptions, CheckResult, StopReason } from './result.js';
+import { finishParallel, LevelOutcome, WorkerPool } from './parallelCommon.js';
+import type { ModelSource, ToWorker, WorkerSetup, WorkerSetupBase } from './parallelProtocol.js';
+import type { CheckOptions, CheckResult } from './result.js';
 
 export type { ModelSource } from './parallelProtocol.js';
+export { rebuildError } from './parallelCommon.js';
 
 export interface ParallelOptions extends CheckOptions {
   /** Worker threads (2 or more; 1 runs `check` in this thread). */
@@ -41,76 +41,6 @@ export interface ParallelOptions extends CheckOptions {
    * at almost every level of a small model.
    */
   readonly growAhead?: boolean;
-}
-
-export class WorkerChannel {
-  private waiting: ((m: FromWorker) => void) | undefined;
-  private failure: Error | undefined;
-  private readonly backlog: FromWorker[] = [];
-  latest = { distinct: 0, transitions: 0, queue: 0 };
-
-  constructor(
-    readonly worker: Worker,
-    private readonly onError: (e: Error) => void,
-  ) {
-    worker.on('message', (m: FromWorker) => {
-      if (m.t === 'progress') {
-        this.latest = { distinct: m.distinct, transitions: m.transitions, queue: m.queue };
-        return;
-      }
-      if (m.t === 'error') return this.fail(rebuildError(m.name, m.message));
-      if (this.waiting) {
-        const w = this.waiting;
-        this.waiting = undefined;
-        w(m);
-      } else this.backlog.push(m);
-    });
-    worker.on('error', (e) => this.fail(e));
-    worker.on('exit', (code) => {
-      if (code !== 0) this.fail(new Error(`worker exited with code ${code}`));
-    });
-  }
-
-  private fail(e: Error): void {
-    if (this.failure) return;
-    this.failure = e;
-    this.onError(e);
-  }
-
-  send(msg: ToWorker, transfer: ArrayBuffer[] = []): void {
-    this.worker.postMessage(msg, transfer);
-  }
-
-  next<T extends FromWorker['t']>(type: T): Promise<Extract<FromWorker, { t: T }>> {
-    const check = (m: FromWorker) => {
-      if (m.t !== type) throw new Error(`internal: worker answered ${m.t}, expected ${type}`);
-      return m as Extract<FromWorker, { t: T }>;
-    };
-    const queued = this.backlog.shift();
-    if (queued) return Promise.resolve(check(queued));
-    return new Promise((resolve, reject) => {
-      if (this.failure) return reject(this.failure);
-      this.waiting = (m) => {
-        try {
-          resolve(check(m));
-        } catch (e) {
-          reject(e);
-        }
-      };
-      this.rejectWaiting = reject;
-    });
-  }
-
-  rejectWaiting: ((e: Error) => void) | undefined;
-}
-
-/** An error from a worker thread, as the class the main thread would have thrown. */
-export function rebuildError(name: string, message: string): Error {
-  if (name === 'ModelError') return new ModelError(message);
-  if (name === 'UsageError') return new UsageError(message);
-  const e = new Error(message);
-  e.name = name;
-  return e;
 }
 
 /**
@@ -125,13 +55,7 @@ export async function checkParallel(m: CompiledModel, source: ModelSource, opts:
   if (opts.onState) throw new UsageError('onState is not available in a parallel search');
   if (!opts.exact && process.env.CLOCKCHECK_PARALLEL !== 'partitioned') return checkParallelShared(m, source, opts);
   const started = performance.now();
-  let failed: Error | undefined;
-  const channels: WorkerChannel[] = [];
-  const onError = (e: Error) => {
-    if (failed) return;
-    failed = e;
-    for (const c of channels) c.rejectWaiting?.(e);
-  };
+  const pool = new WorkerPool();
   const script = (await bundledWorker(source)) ?? new URL('./worker-entry.js', import.meta.url);
   // A channel between every two workers, for the successors they send each other.
   const peers: (MessagePort | undefined)[][] = Array.from({ length: N }, () => Array.from({ length: N }, () => undefined));
@@ -145,134 +69,59 @@ export async function checkParallel(m: CompiledModel, source: ModelSource, opts:
   const signal = new SharedArrayBuffer(4 * N);
   for (let w = 0; w < N; w++) {
     const setup: WorkerSetup = {
-      source,
-      params: m.params,
-      properties: m.properties.map((p) => p.name),
-      index: w,
-      workers: N,
-      words: m.words,
-      instances: m.instances.length,
+      ...workerBase(m, source, opts, w),
       exact: opts.exact === true,
-      symmetry: opts.symmetry === true,
-      ...(opts.maxStates !== undefined ? { maxStates: Math.ceil(opts.maxStates / N) } : {}),
-      ...(opts.maxSeconds !== undefined ? { maxSeconds: opts.maxSeconds } : {}),
-      ...(opts.maxMemoryBytes !== undefined ? { maxMemoryBytes: opts.maxMemoryBytes } : {}),
       peers: peers[w]!,
       signal,
     };
     const transferList = peers[w]!.filter((p): p is MessagePort => p !== undefined);
-    channels.push(new WorkerChannel(new Worker(script, { workerData: setup, transferList }), onError));
+    pool.add(new Worker(script, { workerData: setup, transferList }));
   }
-  const all = <T extends FromWorker['t']>(type: T) => Promise.all(channels.map((c) => c.next(type)));
-  let progressTimer: ReturnType<typeof setInterval> | undefined;
-  let depth = 0;
   try {
-    await all('ready');
-    if (opts.onProgress) {
-      progressTimer = setInterval(() => {
-        const now = performance.now();
-        const seconds = (now - started) / 1000;
-        const distinct = channels.reduce((a, c) => a + c.latest.distinct, 0);
-        opts.onProgress!({
-          distinct,
-          transitions: channels.reduce((a, c) => a + c.latest.transitions, 0),
-          queue: channels.reduce((a, c) => a + c.latest.queue, 0),
-          depth,
-          seconds,
-          statesPerSecond: seconds > 0 ? distinct / seconds : 0,
-        });
-      }, opts.progressIntervalMs ?? 1000);
-    }
-    const violations: (Violation | undefined)[] = m.properties.map(() => undefined);
-    let stopReason: StopReason | undefined;
-    let truncated = false;
-    const merge = (summaries: WorkerSummary[]) => {
-      // Violations found in one level have traces of equal length; the lowest worker's is kept.
-      for (const s of summaries) {
-        s.violations.forEach((v, p) => {
-          if (v && !violations[p]) violations[p] = v;
-        });
-        if (s.stopReason && s.stopReason !== 'violation') stopReason ??= s.stopReason;
-        if (s.truncated) truncated = true;
-      }
-      const found = violations.filter(Boolean).length;
-      if (found > 0 && (!opts.continueAfterViolation || found === violations.length)) stopReason ??= 'violation';
-      if (opts.maxStates !== undefined && summaries.reduce((a, s) => a + s.distinct, 0) >= opts.maxStates) stopReason ??= 'states';
-      if (opts.maxSeconds !== undefined && performance.now() - started > opts.maxSeconds * 1000) stopReason ??= 'time';
-    };
-    for (const c of channels) c.send({ t: 'init' });
-    let level = (await all('level')).map((r) => r.summary);
-    merge(level);
+    await pool.all('ready');
+    pool.startProgress(opts, started);
+    const outcome = new LevelOutcome(m, opts, started);
+    const send = (msg: ToWorker) => pool.send(msg);
+    send({ t: 'init' });
+    let level = (await pool.all('level')).map((r) => r.summary);
+    outcome.merge(level);
     for (;;) {
       const pending = level.reduce((a, s) => a + s.pending, 0);
       if (pending === 0) break;
-      if (stopReason) {
-        truncated = true;
+      if (outcome.stopReason) {
+        outcome.truncated = true;
         break;
       }
-      const probe = opts.maxDepth !== undefined && depth >= opts.maxDepth;
-      for (const c of channels) c.send({ t: 'level', depth, probe });
-      level = (await all('level')).map((r) => r.summary);
-      merge(level);
-      if (probe) {
-        // Stored nothing: `truncated` says whether anything new lay beyond the bound.
-        if (level.some((s) => s.truncated)) truncated = true;
-        break;
-      }
-      depth++;
+      const probe = opts.maxDepth !== undefined && pool.depth >= opts.maxDepth;
+      send({ t: 'level', depth: pool.depth, probe });
+      level = (await pool.all('level')).map((r) => r.summary);
+      outcome.merge(level);
+      // A probe stored nothing: `truncated` says whether anything new lay beyond the bound.
+      if (probe) break;
+      pool.depth++;
     }
-    for (const c of channels) c.send({ t: 'finish' });
-    const records = await all('records');
-    merge(records.map((r) => r.summary));
-    const parents = records.map((r) => new Uint32Array(r.parents, 0, r.length));
-    const via = records.map((r) => (r.viaBytes === 2 ? new Uint16Array(r.via, 0, r.length) : new Uint32Array(r.via, 0, r.length)));
-    const coverage = new Float64Array(m.instances.length);
-    for (const r of records) r.coverage.forEach((n, i) => (coverage[i]! += n));
-    const finals = records.map((r) => r.summary);
-    return assembleResult(m, {
-      strategy: 'bfs',
-      exact: opts.exact === true,
-      symmetry: opts.symmetry === true,
-      truncated,
-      stopReason,
-      violations,
-      pathTo(id) {
-        const actions: number[] = [];
-        let g = id;
-        for (;;) {
-          const w = g % N;
-          const local = (g - w) / N;
-          const p = parents[w]![local]!;
-          if (p === NO_PARENT) {
-            actions.reverse();
-            return { init: via[w]![local]!, actions };
-          }
-          actions.push(via[w]![local]!);
-          g = p;
-        }
-      },
-      coverage,
-      distinct: finals.reduce((a, s) => a + s.distinct, 0),
-      transitions: finals.reduce((a, s) => a + s.transitions, 0),
-      ...(opts.symmetry
-        ? {
-            unreduced: {
-              distinct: finals.reduce((a, s) => a + s.unreducedDistinct, 0),
-              transitions: finals.reduce((a, s) => a + s.unreducedTransitions, 0),
-            },
-          }
-        : {}),
-      depth: Math.max(...finals.map((s) => s.depth)),
-      seconds: (performance.now() - started) / 1000,
-      visitedBytes: records.reduce((a, r) => a + r.visitedBytes, 0),
-      parentBytes: records.reduce((a, r) => a + r.parentBytes, 0),
-      frontierPeak: records.reduce((a, r) => a + r.frontierPeak, 0),
-      workers: N,
-    });
+    return await finishParallel(m, opts, pool, outcome, { started, workers: N });
   } catch (e) {
-    throw failed ?? e;
+    throw pool.failed ?? e;
   } finally {
-    if (progressTimer) clearInterval(progressTimer);
-    await Promise.all(channels.map((c) => c.worker.terminate()));
+    await pool.close();
   }
+}
+
+/** The part of a worker's setup both engines share. */
+export function workerBase(m: CompiledModel, source: ModelSource, opts: ParallelOptions, index: number): WorkerSetupBase {
+  const N = opts.workers;
+  return {
+    source,
+    params: m.params,
+    properties: m.properties.map((p) => p.name),
+    index,
+    workers: N,
+    words: m.words,
+    instances: m.instances.length,
+    symmetry: opts.symmetry === true,
+    ...(opts.maxStates !== undefined ? { maxStates: Math.ceil(opts.maxStates / N) } : {}),
+    ...(opts.maxSeconds !== undefined ? { maxSeconds: opts.maxSeconds } : {}),
+    ...(opts.maxMemoryBytes !== undefined ? { maxMemoryBytes: opts.maxMemoryBytes } : {}),
+  };
 }

@@ -19,7 +19,8 @@ export interface ModelSource {
   readonly args?: readonly (string | number | boolean)[];
 }
 
-export interface WorkerSetup {
+/** What every worker of either engine is told at start. */
+export interface WorkerSetupBase {
   readonly source: ModelSource;
   readonly params: Readonly<Record<string, number>>;
   /** Names of the properties the main thread checks. */
@@ -28,11 +29,15 @@ export interface WorkerSetup {
   readonly workers: number;
   readonly words: number;
   readonly instances: number;
-  readonly exact: boolean;
   readonly symmetry: boolean;
   readonly maxStates?: number;
   readonly maxSeconds?: number;
   readonly maxMemoryBytes?: number;
+}
+
+/** Setup of a worker of the partitioned search (worker.ts). */
+export interface WorkerSetup extends WorkerSetupBase {
+  readonly exact: boolean;
   /** peers[w]: this worker's end of its channel to worker w (undefined for itself). */
   readonly peers: readonly (MessagePort | undefined)[];
   /** One Int32 per worker, bumped after each message posted to it, so a worker can sleep until one arrives. */
@@ -49,18 +54,7 @@ export interface Chunk {
 }
 
 /** Setup of a worker of the shared-table search (sharedWorker.ts). */
-export interface SharedWorkerSetup {
-  readonly source: ModelSource;
-  readonly params: Readonly<Record<string, number>>;
-  readonly properties: readonly string[];
-  readonly index: number;
-  readonly workers: number;
-  readonly words: number;
-  readonly instances: number;
-  readonly symmetry: boolean;
-  readonly maxStates?: number;
-  readonly maxSeconds?: number;
-  readonly maxMemoryBytes?: number;
+export interface SharedWorkerSetup extends WorkerSetupBase {
   /** The visited set's first table (sharedset.ts). */
   readonly table: SharedArrayBuffer;
   /** Int32 [0]: the next unit of the frontier to claim. */

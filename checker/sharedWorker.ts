@@ -9,12 +9,12 @@
 // id k * workers + w, and each worker keeps the parent records of the states
 // it stored, as in the partitioned search.
 
-import { parentPort, workerData } from 'node:worker_threads';
+import { workerData } from 'node:worker_threads';
 import { fingerprint, lastLo } from './hash.js';
-import { Exploration, NO_PARENT } from './explore.js';
-import { compileModel, selectProperties } from './model.js';
+import { NO_PARENT } from './explore.js';
 import { SharedFingerprintSet } from './sharedset.js';
-import { loadModelDefinition, type FromWorker, type FrontierChunk, type SharedWorkerSetup, type ToSharedWorker, type WorkerSummary } from './parallelProtocol.js';
+import type { FrontierChunk, SharedWorkerSetup, ToSharedWorker, WorkerSummary } from './parallelProtocol.js';
+import { onMessages, post, postRecords, runWorker, summaryOf, workerExploration } from './workerCommon.js';
 
 /** States a worker claims from the frontier at once. */
 const UNIT = 64;
@@ -22,37 +22,15 @@ const UNIT = 64;
 const CHUNK_STATES = 16384;
 
 async function main(preloaded: Record<string, unknown> | undefined): Promise<void> {
-  const port = parentPort!;
   const setup = workerData as SharedWorkerSetup;
   const { index: self, workers: N } = setup;
-  const def = await loadModelDefinition(setup.source, preloaded);
-  const m = selectProperties(compileModel(def, setup.params), setup.properties);
-  if (m.words !== setup.words || m.instances.length !== setup.instances) {
-    throw new Error(`worker ${self} built a different model (${m.words} words, ${m.instances.length} actions) than the main thread`);
-  }
-  const W = m.words;
   const set = new SharedFingerprintSet(setup.table);
-  const x = new Exploration(
-    m,
-    {
-      symmetry: setup.symmetry,
-      continueAfterViolation: true,
-      ...(setup.maxStates !== undefined ? { maxStates: setup.maxStates } : {}),
-      ...(setup.maxSeconds !== undefined ? { maxSeconds: setup.maxSeconds } : {}),
-      ...(setup.maxMemoryBytes !== undefined ? { maxMemoryBytes: setup.maxMemoryBytes } : {}),
-      onProgress: (p) => post({ t: 'progress', distinct: p.distinct, transitions: p.transitions, queue: p.queue }),
-      progressIntervalMs: 500,
-    },
-    false,
-    set,
-  );
-  x.idStride = N;
-  x.idBase = self;
+  const { m, x } = await workerExploration(setup, preloaded, { set });
+  const W = m.words;
   const st = x.stepper;
   const nInst = m.instances.length;
   const hasStepProps = m.stepProperties.length > 0;
   const cursor = new Int32Array(setup.control);
-  const post = (msg: FromWorker, transfer: ArrayBuffer[] = []) => port.postMessage(msg, transfer);
 
   // This worker's output: the states it stored, in local-id order.
   let chunks: FrontierChunk[] = [];
@@ -102,15 +80,7 @@ async function main(preloaded: Record<string, unknown> | undefined): Promise<voi
     const done = chunks;
     chunks = [];
     return {
-      distinct: x.distinct,
-      transitions: x.transitions,
-      unreducedDistinct: x.unreducedDistinct,
-      unreducedTransitions: x.unreducedTransitions,
-      depth: x.maxDepth,
-      pending: done.reduce((a, c) => a + c.count, 0),
-      truncated: x.truncated,
-      ...(x.stopReason ? { stopReason: x.stopReason } : {}),
-      violations: x.violations.map((v) => v ?? null),
+      ...summaryOf(x, done.reduce((a, c) => a + c.count, 0)),
       overflow: overflowLen / ENTRY,
       chunks: done,
     };
@@ -171,72 +141,47 @@ async function main(preloaded: Record<string, unknown> | undefined): Promise<voi
     }
   };
 
-  port.on('message', (msg: ToSharedWorker) => {
-    try {
-      switch (msg.t) {
-        case 'init': {
-          set.levelInserts = 0;
-          set.quota = msg.quota;
-          if (self === 0) {
-            m.inits.forEach((init, i) => {
-              const s = init.slice();
-              x.canon(s, 0);
-              const hi = fingerprint(s, 0, W);
-              store(s, 0, hi, lastLo[0]!, NO_PARENT, i, 0);
-            });
-          }
-          post({ t: 'level', summary: summary() });
-          break;
+  onMessages((msg: ToSharedWorker) => {
+    switch (msg.t) {
+      case 'init':
+        set.levelInserts = 0;
+        set.quota = msg.quota;
+        if (self === 0) {
+          m.inits.forEach((init, i) => {
+            const s = init.slice();
+            x.canon(s, 0);
+            const hi = fingerprint(s, 0, W);
+            store(s, 0, hi, lastLo[0]!, NO_PARENT, i, 0);
+          });
         }
-        case 'level':
-          set.attach(msg.table);
-          set.levelInserts = 0;
-          set.quota = msg.quota;
-          runLevel(msg.depth, msg.probe, msg.frontier);
-          post({ t: 'level', summary: summary() });
-          break;
-        case 'settle': {
-          // The table has grown to hold every state kept aside.
-          set.attach(msg.table);
-          set.levelInserts = 0;
-          set.quota = Infinity;
-          const o = overflow;
-          const n = overflowLen;
-          overflow = new Uint32Array(0);
-          overflowLen = 0;
-          for (let at = 0; at < n && !x.done; at += ENTRY) store(o, at, o[at + W]!, o[at + W + 1]!, o[at + W + 2]!, o[at + W + 3]!, msg.depth + 1);
-          post({ t: 'level', summary: summary() });
-          break;
-        }
-        case 'finish': {
-          const parents = x.parents.data.buffer as ArrayBuffer;
-          const via = x.via.data.buffer as ArrayBuffer;
-          const length = x.parents.length;
-          const viaBytes = x.via.data.BYTES_PER_ELEMENT;
-          const parentBytes = x.parents.bytes + x.via.bytes;
-          post(
-            {
-              t: 'records',
-              parents,
-              via,
-              viaBytes,
-              length,
-              coverage: Array.from(x.coverage),
-              visitedBytes: 0,
-              parentBytes,
-              frontierPeak: 0,
-              summary: summary(),
-            },
-            [parents, via],
-          );
-          break;
-        }
+        post({ t: 'level', summary: summary() });
+        break;
+      case 'level':
+        set.attach(msg.table);
+        set.levelInserts = 0;
+        set.quota = msg.quota;
+        runLevel(msg.depth, msg.probe, msg.frontier);
+        post({ t: 'level', summary: summary() });
+        break;
+      case 'settle': {
+        // The table has grown to hold every state kept aside.
+        set.attach(msg.table);
+        set.levelInserts = 0;
+        set.quota = Infinity;
+        const o = overflow;
+        const n = overflowLen;
+        overflow = new Uint32Array(0);
+        overflowLen = 0;
+        for (let at = 0; at < n && !x.done; at += ENTRY) store(o, at, o[at + W]!, o[at + W + 1]!, o[at + W + 2]!, o[at + W + 3]!, msg.depth + 1);
+        post({ t: 'level', summary: summary() });
+        break;
       }
-    } catch (e) {
-      post({ t: 'error', name: (e as Error).name ?? 'Error', message: (e as Error).message ?? String(e) });
+      case 'finish':
+        // The table is the main thread's; it reports its size.
+        postRecords(x, summary(), 0, 0);
+        break;
     }
   });
-  post({ t: 'ready' });
 }
 
 /**
@@ -244,7 +189,5 @@ async function main(preloaded: Record<string, unknown> | undefined): Promise<voi
  * model's module when the worker was bundled with it (workerBundle.ts).
  */
 export function startSharedWorker(preloaded?: Record<string, unknown>): void {
-  main(preloaded).catch((e: unknown) => {
-    parentPort!.postMessage({ t: 'error', name: (e as Error).name ?? 'Error', message: (e as Error).message ?? String(e) } satisfies FromWorker);
-  });
+  runWorker(() => main(preloaded));
 }

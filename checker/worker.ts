@@ -1,4 +1,4 @@
-// One worker of a parallel breadth-first search (see parallel.ts).
+// One worker of the partitioned parallel search (see parallel.ts).
 //
 // The worker owns the states whose fingerprint maps to its index: it alone
 // stores them, checks invariants on them and expands them. Successors owned
@@ -8,43 +8,22 @@
 // main thread then starts the next, so BFS levels stay intact and
 // counterexamples stay shortest.
 
-import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
+import { receiveMessageOnPort, workerData } from 'node:worker_threads';
 import { fingerprint, lastLo } from './hash.js';
-import { Exploration, NO_PARENT } from './explore.js';
-import { compileModel, selectProperties } from './model.js';
+import { NO_PARENT } from './explore.js';
 import { StateQueue } from './queue.js';
-import { loadModelDefinition, type Chunk, type ToWorker, type FromWorker, type WorkerSetup, type WorkerSummary } from './parallelProtocol.js';
+import type { Chunk, ToWorker, WorkerSetup, WorkerSummary } from './parallelProtocol.js';
+import { onMessages, post, postRecords, runWorker, summaryOf, workerExploration } from './workerCommon.js';
 
 /** Words per outbox batch: big enough to amortise a message, small enough to keep owners busy. */
 const BATCH_ENTRIES = 16384;
 
 async function main(preloaded: Record<string, unknown> | undefined): Promise<void> {
-  const port = parentPort!;
   const setup = workerData as WorkerSetup;
   const { index: self, workers: N } = setup;
-  const def = await loadModelDefinition(setup.source, preloaded);
-  const m = selectProperties(compileModel(def, setup.params), setup.properties);
-  if (m.words !== setup.words || m.instances.length !== setup.instances) {
-    throw new Error(`worker ${self} built a different model (${m.words} words, ${m.instances.length} actions) than the main thread`);
-  }
+  const { m, x } = await workerExploration(setup, preloaded, { exact: setup.exact });
   const W = m.words;
   const ENTRY = W + 4; // state words, then hi, lo, parent id, action
-  const x = new Exploration(
-    m,
-    {
-      exact: setup.exact,
-      symmetry: setup.symmetry,
-      continueAfterViolation: true,
-      ...(setup.maxStates !== undefined ? { maxStates: setup.maxStates } : {}),
-      ...(setup.maxSeconds !== undefined ? { maxSeconds: setup.maxSeconds } : {}),
-      ...(setup.maxMemoryBytes !== undefined ? { maxMemoryBytes: setup.maxMemoryBytes } : {}),
-      onProgress: (p) => post({ t: 'progress', distinct: p.distinct, transitions: p.transitions, queue: p.queue }),
-      progressIntervalMs: 500,
-    },
-    false,
-  );
-  x.idStride = N;
-  x.idBase = self;
   const st = x.stepper;
   const q = new StateQueue(W);
   const nInst = m.instances.length;
@@ -55,18 +34,7 @@ async function main(preloaded: Record<string, unknown> | undefined): Promise<voi
   let pending = 0; // states queued for the next level
   let frontierPeak = 0;
 
-  const post = (msg: FromWorker, transfer: ArrayBuffer[] = []) => port.postMessage(msg, transfer);
-  const summary = (): WorkerSummary => ({
-    distinct: x.distinct,
-    transitions: x.transitions,
-    unreducedDistinct: x.unreducedDistinct,
-    unreducedTransitions: x.unreducedTransitions,
-    depth: x.maxDepth,
-    pending,
-    truncated: x.truncated,
-    ...(x.stopReason ? { stopReason: x.stopReason } : {}),
-    violations: x.violations.map((v) => v ?? null),
-  });
+  const summary = (): WorkerSummary => summaryOf(x, pending);
   // lo >>> 16 is a small integer, so the modulo stays an integer operation.
   const owner = (lo: number) => (lo >>> 16) % N;
   // Most successors are states seen before; a direct-mapped cache of the
@@ -201,54 +169,28 @@ async function main(preloaded: Record<string, unknown> | undefined): Promise<voi
     x.checkpoint(q.size, depth);
   };
 
-  port.on('message', (msg: ToWorker) => {
-    try {
-      switch (msg.t) {
-        case 'init': {
-          m.inits.forEach((init, i) => {
-            const s = init.slice();
-            x.canon(s, 0);
-            const hi = fingerprint(s, 0, W);
-            const lo = lastLo[0]!;
-            if (owner(lo) === self) addOwned(s, 0, hi, lo, NO_PARENT, i, 0);
-          });
-          post({ t: 'level', summary: summary() });
-          break;
-        }
-        case 'level':
-          runLevel(msg.depth, msg.probe);
-          post({ t: 'level', summary: summary() });
-          break;
-        case 'finish': {
-          const parents = x.parents.data.buffer as ArrayBuffer;
-          const via = x.via.data.buffer as ArrayBuffer;
-          const length = x.parents.length;
-          const viaBytes = x.via.data.BYTES_PER_ELEMENT;
-          const visitedBytes = x.set.bytes;
-          const parentBytes = x.parents.bytes + x.via.bytes;
-          post(
-            {
-              t: 'records',
-              parents,
-              via,
-              viaBytes,
-              length,
-              coverage: Array.from(x.coverage),
-              visitedBytes,
-              parentBytes,
-              frontierPeak,
-              summary: summary(),
-            },
-            [parents, via],
-          );
-          break;
-        }
+  onMessages((msg: ToWorker) => {
+    switch (msg.t) {
+      case 'init': {
+        m.inits.forEach((init, i) => {
+          const s = init.slice();
+          x.canon(s, 0);
+          const hi = fingerprint(s, 0, W);
+          const lo = lastLo[0]!;
+          if (owner(lo) === self) addOwned(s, 0, hi, lo, NO_PARENT, i, 0);
+        });
+        post({ t: 'level', summary: summary() });
+        break;
       }
-    } catch (e) {
-      post({ t: 'error', name: (e as Error).name ?? 'Error', message: (e as Error).message ?? String(e) });
+      case 'level':
+        runLevel(msg.depth, msg.probe);
+        post({ t: 'level', summary: summary() });
+        break;
+      case 'finish':
+        postRecords(x, summary(), x.set.bytes, frontierPeak);
+        break;
     }
   });
-  post({ t: 'ready' });
 }
 
 /**
@@ -256,7 +198,5 @@ async function main(preloaded: Record<string, unknown> | undefined): Promise<voi
  * the worker was bundled with it (workerBundle.ts); otherwise it is imported.
  */
 export function startWorker(preloaded?: Record<string, unknown>): void {
-  main(preloaded).catch((e: unknown) => {
-    parentPort!.postMessage({ t: 'error', name: (e as Error).name ?? 'Error', message: (e as Error).message ?? String(e) } satisfies FromWorker);
-  });
+  runWorker(() => main(preloaded));
 }
