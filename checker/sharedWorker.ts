@@ -86,6 +86,8 @@ async function main(preloaded: Record<string, unknown> | undefined): Promise<voi
     };
   };
 
+  // The expansion loop of bfs.ts and worker.ts, written out again rather than
+  // shared: a callback per successor would be a megamorphic call on the hot path.
   const expand = (words: Uint32Array, off: number, gid: number, depth: number, probe: boolean) => {
     const weight = x.weight(words, off);
     let enabled = 0;
