@@ -159,6 +159,22 @@ describe('replay from the command line', () => {
     expect(run('replay', join(dir, 'kvm-suspend-time.baseline.bootCatchesUp.cctrace')).code).toBe(1);
   });
 
+  it("README's walk-through runs as written, with the exit codes it states", () => {
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+    const block = readme.split('### Walk-through')[1]!.split('\n\n')[1]!;
+    const steps = block.split('\n').map((line) => {
+      const [cmd, comment] = line.trim().split(/\s+# /);
+      return { args: cmd!.trim().split(/\s+/).slice(2), code: Number(/^exit (\d+)/.exec(comment ?? '')?.[1]) };
+    });
+    expect(steps.map((s) => s.code)).toEqual([1, 0, 0, 1, 0]);
+    const dir = mkdtempSync(join(tmpdir(), 'clockcheck-walk-'));
+    for (const { args, code } of steps) {
+      const r = run(...args.map((a) => (a.startsWith('out/') ? join(dir, a) : a === 'jump.svg' ? join(dir, a) : a)));
+      expect([args.join(' '), r.code, r.stderr]).toEqual([args.join(' '), code, '']);
+    }
+    expect(readFileSync(join(dir, 'jump.svg'), 'utf8')).toMatch(/^<svg/);
+  });
+
   it('a model file trace records its path and replays from it', () => {
     const dir = mkdtempSync(join(tmpdir(), 'clockcheck-file-'));
     expect(run('check', 'examples/peterson.ts', '-p', 'swapped=1', '--traces', dir).code).toBe(1);
