@@ -25,12 +25,11 @@ import { bundledWorker } from './workerBundle.js';
 import { checkParallelShared } from './parallelShared.js';
 import { UsageError } from './errors.js';
 import type { CompiledModel } from './model.js';
-import { finishParallel, LevelOutcome, WorkerPool } from './parallelCommon.js';
-import type { ModelSource, ToWorker, WorkerSetup, WorkerSetupBase } from './parallelProtocol.js';
+import { finishParallel, LevelOutcome, workerBase, WorkerPool } from './parallelCommon.js';
+import type { ModelSource, ToWorker, WorkerSetup } from './parallelProtocol.js';
 import type { CheckOptions, CheckResult } from './result.js';
 
 export type { ModelSource } from './parallelProtocol.js';
-export { rebuildError } from './parallelCommon.js';
 
 export interface ParallelOptions extends CheckOptions {
   /** Worker threads (2 or more; 1 runs `check` in this thread). */
@@ -79,7 +78,8 @@ export async function checkParallel(m: CompiledModel, source: ModelSource, opts:
   }
   try {
     await pool.all('ready');
-    pool.startProgress(opts, started);
+    let depth = 0;
+    pool.startProgress(opts, started, () => depth);
     const outcome = new LevelOutcome(m, opts, started);
     const send = (msg: ToWorker) => pool.send(msg);
     send({ t: 'init' });
@@ -92,13 +92,13 @@ export async function checkParallel(m: CompiledModel, source: ModelSource, opts:
         outcome.truncated = true;
         break;
       }
-      const probe = opts.maxDepth !== undefined && pool.depth >= opts.maxDepth;
-      send({ t: 'level', depth: pool.depth, probe });
+      const probe = opts.maxDepth !== undefined && depth >= opts.maxDepth;
+      send({ t: 'level', depth, probe });
       level = (await pool.all('level')).map((r) => r.summary);
       outcome.merge(level);
       // A probe stored nothing: `truncated` says whether anything new lay beyond the bound.
       if (probe) break;
-      pool.depth++;
+      depth++;
     }
     return await finishParallel(m, opts, pool, outcome, { started, workers: N });
   } catch (e) {
@@ -106,22 +106,4 @@ export async function checkParallel(m: CompiledModel, source: ModelSource, opts:
   } finally {
     await pool.close();
   }
-}
-
-/** The part of a worker's setup both engines share. */
-export function workerBase(m: CompiledModel, source: ModelSource, opts: ParallelOptions, index: number): WorkerSetupBase {
-  const N = opts.workers;
-  return {
-    source,
-    params: m.params,
-    properties: m.properties.map((p) => p.name),
-    index,
-    workers: N,
-    words: m.words,
-    instances: m.instances.length,
-    symmetry: opts.symmetry === true,
-    ...(opts.maxStates !== undefined ? { maxStates: Math.ceil(opts.maxStates / N) } : {}),
-    ...(opts.maxSeconds !== undefined ? { maxSeconds: opts.maxSeconds } : {}),
-    ...(opts.maxMemoryBytes !== undefined ? { maxMemoryBytes: opts.maxMemoryBytes } : {}),
-  };
 }

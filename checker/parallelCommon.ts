@@ -7,7 +7,7 @@ import { assembleResult } from './check.js';
 import { ModelError, UsageError } from './errors.js';
 import { NO_PARENT, type Violation } from './explore.js';
 import type { CompiledModel } from './model.js';
-import type { FromWorker, WorkerSummary } from './parallelProtocol.js';
+import type { FromWorker, ModelSource, WorkerSetupBase, WorkerSummary } from './parallelProtocol.js';
 import type { CheckOptions, CheckResult, StopReason } from './result.js';
 
 /** An error from a worker thread, as the class the main thread would have thrown. */
@@ -82,8 +82,6 @@ export class WorkerPool {
   /** The first error of a worker, which the search rethrows instead of its own. */
   failed: Error | undefined;
   private timer: ReturnType<typeof setInterval> | undefined;
-  /** BFS level the search is at, for progress reports. */
-  depth = 0;
 
   add(worker: Worker): void {
     this.channels.push(
@@ -103,8 +101,8 @@ export class WorkerPool {
     return Promise.all(this.channels.map((c) => c.next(type)));
   }
 
-  /** Report progress summed over the workers, as one-thread search does. */
-  startProgress(opts: CheckOptions, started: number): void {
+  /** Report progress summed over the workers, as one-thread search does; `depth` gives the level. */
+  startProgress(opts: CheckOptions, started: number, depth: () => number): void {
     const onProgress = opts.onProgress;
     if (!onProgress) return;
     this.timer = setInterval(() => {
@@ -114,7 +112,7 @@ export class WorkerPool {
         distinct,
         transitions: this.channels.reduce((a, c) => a + c.latest.transitions, 0),
         queue: this.channels.reduce((a, c) => a + c.latest.queue, 0),
-        depth: this.depth,
+        depth: depth(),
         seconds,
         statesPerSecond: seconds > 0 ? distinct / seconds : 0,
       });
@@ -220,4 +218,22 @@ export async function finishParallel(
     frontierPeak: run.frontierPeak ?? records.reduce((a, r) => a + r.frontierPeak, 0),
     workers: N,
   });
+}
+
+/** The part of a worker's setup both engines share. */
+export function workerBase(m: CompiledModel, source: ModelSource, opts: CheckOptions & { readonly workers: number }, index: number): WorkerSetupBase {
+  const N = opts.workers;
+  return {
+    source,
+    params: m.params,
+    properties: m.properties.map((p) => p.name),
+    index,
+    workers: N,
+    words: m.words,
+    instances: m.instances.length,
+    symmetry: opts.symmetry === true,
+    ...(opts.maxStates !== undefined ? { maxStates: Math.ceil(opts.maxStates / N) } : {}),
+    ...(opts.maxSeconds !== undefined ? { maxSeconds: opts.maxSeconds } : {}),
+    ...(opts.maxMemoryBytes !== undefined ? { maxMemoryBytes: opts.maxMemoryBytes } : {}),
+  };
 }

@@ -19,8 +19,8 @@ import { Worker } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import { bundledScript } from './workerBundle.js';
 import type { CompiledModel } from './model.js';
-import { workerBase, type ParallelOptions } from './parallel.js';
-import { finishParallel, LevelOutcome, WorkerPool } from './parallelCommon.js';
+import type { ParallelOptions } from './parallel.js';
+import { finishParallel, LevelOutcome, workerBase, WorkerPool } from './parallelCommon.js';
 import type { FrontierChunk, ModelSource, SharedWorkerSetup, ToSharedWorker, WorkerSummary } from './parallelProtocol.js';
 import type { CheckResult } from './result.js';
 import { rehash, SHARED_MAX_LOAD, sharedTable } from './sharedset.js';
@@ -49,7 +49,8 @@ export async function checkParallelShared(m: CompiledModel, source: ModelSource,
   const answers = async () => (await pool.all('level')).map((r) => r.summary);
   try {
     await pool.all('ready');
-    pool.startProgress(opts, started);
+    let depth = 0;
+    pool.startProgress(opts, started, () => depth);
     const outcome = new LevelOutcome(m, opts, started);
     let frontier: FrontierChunk[] = [];
     let frontierPeak = 0;
@@ -83,7 +84,6 @@ export async function checkParallelShared(m: CompiledModel, source: ModelSource,
         break;
       }
       if (count > frontierPeak) frontierPeak = count;
-      const depth = pool.depth;
       const probe = opts.maxDepth !== undefined && depth >= opts.maxDepth;
       // New states per expanded state in the level before, with room to spare.
       const estimate = Math.ceil(count * Math.max(1, (2 * lastNew) / lastFrontier));
@@ -104,7 +104,7 @@ export async function checkParallelShared(m: CompiledModel, source: ModelSource,
       if (probe) break;
       lastFrontier = count;
       lastNew = outcome.distinct - before;
-      pool.depth++;
+      depth++;
     }
     return await finishParallel(m, opts, pool, outcome, { started, workers: N, visitedBytes: table.byteLength, frontierPeak });
   } catch (e) {

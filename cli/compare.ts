@@ -9,7 +9,7 @@ import { builtinModels, registryModule } from './registry.js';
 import { Worker } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import { bundledScript } from '../checker/workerBundle.js';
-import { rebuildError } from '../checker/parallel.js';
+import { rebuildError } from '../checker/parallelCommon.js';
 import type { CompareAnswer, CompareJob } from './compareWorker.js';
 import { UsageError } from '../checker/index.js';
 
@@ -23,6 +23,11 @@ export interface CompareRow {
 
 export function kvmVariantNames(): string[] {
   return [...builtinModels()].filter(([, m]) => m.group.startsWith('kvm')).map(([n]) => n);
+}
+
+/** A comparison gives every property a verdict, so it never stops at the first violation. */
+function compareOptions(opts: CheckOptions): CheckOptions {
+  return { ...opts, continueAfterViolation: true };
 }
 
 function checkVariantNames(variants: readonly string[]): ReturnType<typeof builtinModels> {
@@ -44,7 +49,7 @@ export function runCompare(
   return variants.map((variant) => {
     onStart?.(variant);
     const model = compileModel(models.get(variant)!.definition, params);
-    const result = check(model, { ...opts, continueAfterViolation: true });
+    const result = check(model, compareOptions(opts));
     return { variant, model, result, expected: expectationFor(variant, model.params) };
   });
 }
@@ -63,7 +68,7 @@ export async function runCompareParallel(
   const models = checkVariantNames(variants);
   // Compile here too: parameter errors surface before any thread starts, and rows carry the model.
   const compiled = variants.map((v) => compileModel(models.get(v)!.definition, params));
-  const { onProgress: _p, onState: _s, ...plain } = opts;
+  const { onProgress: _p, onState: _s, ...callbackFree } = compareOptions(opts);
   const script =
     (await bundledScript(fileURLToPath(new URL('./compareWorker.ts', import.meta.url)), 'startCompareWorker', registryModule)) ??
     new URL('./compare-worker-entry.js', import.meta.url);
@@ -77,7 +82,7 @@ export async function runCompareParallel(
         if (next >= variants.length) return;
         const variant = variants[next++]!;
         onStart?.(variant);
-        w.postMessage({ variant, params, opts: plain } satisfies CompareJob);
+        w.postMessage({ variant, params, opts: callbackFree } satisfies CompareJob);
       };
       for (const w of pool) {
         w.on('message', (a: CompareAnswer) => {

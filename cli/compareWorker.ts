@@ -9,7 +9,7 @@ import type { NamedModel } from './registry.js';
 export interface CompareJob {
   readonly variant: string;
   readonly params: Readonly<Record<string, number>>;
-  /** Search options without their callbacks (they cannot cross threads). */
+  /** The comparison's search options without their callbacks (they cannot cross threads). */
   readonly opts: CheckOptions;
 }
 
@@ -29,7 +29,7 @@ export function startCompareWorker(registry?: Registry): void {
     models
       .then((all) => {
         const def = all.get(job.variant)!.definition;
-        const result = check(compileModel(def, job.params), { ...job.opts, continueAfterViolation: true });
+        const result = check(compileModel(def, job.params), job.opts);
         port.postMessage({ t: 'result', variant: job.variant, result } satisfies CompareAnswer);
       })
       .catch((e: unknown) => {
