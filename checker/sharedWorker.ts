@@ -146,8 +146,7 @@ async function main(preloaded: Record<string, unknown> | undefined): Promise<voi
   onMessages((msg: ToSharedWorker) => {
     switch (msg.t) {
       case 'init':
-        set.levelInserts = 0;
-        set.quota = msg.quota;
+        set.beginLevel(setup.table, msg.quota);
         if (self === 0) {
           m.inits.forEach((init, i) => {
             const s = init.slice();
@@ -159,17 +158,13 @@ async function main(preloaded: Record<string, unknown> | undefined): Promise<voi
         post({ t: 'level', summary: summary() });
         break;
       case 'level':
-        set.attach(msg.table);
-        set.levelInserts = 0;
-        set.quota = msg.quota;
+        set.beginLevel(msg.table, msg.quota);
         runLevel(msg.depth, msg.probe, msg.frontier);
         post({ t: 'level', summary: summary() });
         break;
       case 'settle': {
         // The table has grown to hold every state kept aside.
-        set.attach(msg.table);
-        set.levelInserts = 0;
-        set.quota = Infinity;
+        set.beginLevel(msg.table, Infinity);
         const o = overflow;
         const n = overflowLen;
         overflow = new Uint32Array(0);

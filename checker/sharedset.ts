@@ -48,6 +48,13 @@ export class SharedFingerprintSet implements StateSet {
     this.scale = this.cap / 4294967296;
   }
 
+  /** Start a level (or a settle phase) on `buf` with room for `quota` new states from this thread. */
+  beginLevel(buf: SharedArrayBuffer, quota: number): void {
+    if (buf !== this.tab.buffer) this.attach(buf);
+    this.levelInserts = 0;
+    this.quota = quota;
+  }
+
   get bytes(): number {
     return this.tab.byteLength;
   }
