@@ -36,14 +36,16 @@ export function bfs(x: Exploration): number {
     if (maxDepth !== undefined && depth >= maxDepth) {
       // At the bound: find out whether anything new lies beyond, and whether
       // the state is a deadlock, without storing successors.
+      const flags = st.guards(chunk, off);
       for (let i = 0; i < nInst; i++) {
-        if (!st.fire(chunk, off, i)) continue;
+        if (flags[i] === 0 || !st.stepEnabled(chunk, off, i)) continue;
         enabled++;
         if (x.inConstraint() && !x.isStored(st.succ)) x.truncated = true;
       }
     } else {
+      const flags = st.guards(chunk, off);
       for (let i = 0; i < nInst; i++) {
-        if (!st.fire(chunk, off, i)) continue;
+        if (flags[i] === 0 || !st.stepEnabled(chunk, off, i)) continue;
         enabled++;
         if (!x.inConstraint()) continue;
         x.transitions++;

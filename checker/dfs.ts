@@ -76,16 +76,17 @@ export function dfs(x: Exploration): number {
     }
     const weight = x.weight(state, 0);
     let enabled = 0;
+    const flags = st.guards(state, 0);
     if (bounded && depth >= maxDepth) {
       for (let i = 0; i < nInst; i++) {
-        if (!st.fire(state, 0, i)) continue;
+        if (flags[i] === 0 || !st.stepEnabled(state, 0, i)) continue;
         enabled++;
         if (x.inConstraint() && !x.isStored(st.succ)) x.truncated = true;
       }
     } else {
       // Push in reverse so that instance 0 is expanded first.
       for (let i = nInst - 1; i >= 0; i--) {
-        if (!st.fire(state, 0, i)) continue;
+        if (flags[i] === 0 || !st.stepEnabled(state, 0, i)) continue;
         enabled++;
         if (!x.inConstraint()) continue;
         x.transitions++;

@@ -91,8 +91,9 @@ async function main(preloaded: Record<string, unknown> | undefined): Promise<voi
   const expand = (words: Uint32Array, off: number, gid: number, depth: number, probe: boolean) => {
     const weight = x.weight(words, off);
     let enabled = 0;
+    const flags = st.guards(words, off);
     for (let i = 0; i < nInst; i++) {
-      if (!st.fire(words, off, i)) continue;
+      if (flags[i] === 0 || !st.stepEnabled(words, off, i)) continue;
       enabled++;
       if (!x.inConstraint()) continue;
       if (!probe) {

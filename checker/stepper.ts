@@ -4,6 +4,7 @@
 import { isFieldRangeError } from './layout.js';
 import { ModelError } from './errors.js';
 import type { CompiledModel } from './model.js';
+import { compileDispatch, type Dispatch } from './dispatch.js';
 
 function wrap(e: unknown, what: string, label: string): ModelError {
   if (e instanceof ModelError) return e;
@@ -18,10 +19,16 @@ export class Stepper {
   /** Bound to `succ`, the successor being built. */
   readonly next: any;
   readonly succ: Uint32Array;
+  /** After `guards`: 1 for each enabled instance. */
+  readonly flags: Uint8Array;
   private readonly words: number;
+  private readonly dispatch: Dispatch;
+  private readonly failed = new Int32Array(1);
 
   constructor(private readonly m: CompiledModel) {
     this.words = m.words;
+    this.flags = new Uint8Array(m.instances.length);
+    this.dispatch = compileDispatch(m.families, m.instanceFamily, m.instanceArgs);
     this.cur = m.layout.view();
     this.next = m.layout.view();
     this.succ = new Uint32Array(m.words);
@@ -52,6 +59,31 @@ export class Stepper {
       return fam.step(this.next, a0, a1, a2) !== false;
     } catch (e) {
       throw wrap(e, 'action', m.instances[i]!.label);
+    }
+  }
+
+  /** Evaluate every guard on the state at `words[off..]` into `flags`; binds `cur` to it. */
+  guards(words: Uint32Array, off: number): Uint8Array {
+    this.cur.bind(words, off);
+    try {
+      this.dispatch.guards(this.cur, this.flags, this.failed);
+    } catch (e) {
+      throw wrap(e, 'guard of', this.m.instances[this.failed[0]!]!.label);
+    }
+    return this.flags;
+  }
+
+  /**
+   * Apply instance `i`, whose guard `guards` found true, to the state it was
+   * given; as `fire` for the rest.
+   */
+  stepEnabled(words: Uint32Array, off: number, i: number): boolean {
+    const succ = this.succ;
+    for (let k = 0; k < this.words; k++) succ[k] = words[off + k]!;
+    try {
+      return this.dispatch.step(this.next, i) !== false;
+    } catch (e) {
+      throw wrap(e, 'action', this.m.instances[i]!.label);
     }
   }
 

@@ -124,8 +124,9 @@ async function main(preloaded: Record<string, unknown> | undefined): Promise<voi
       const gid = cur++ * N + self;
       const weight = x.weight(chunk, off);
       let enabled = 0;
+      const flags = st.guards(chunk, off);
       for (let i = 0; i < nInst; i++) {
-        if (!st.fire(chunk, off, i)) continue;
+        if (flags[i] === 0 || !st.stepEnabled(chunk, off, i)) continue;
         enabled++;
         if (!x.inConstraint()) continue;
         if (!probe) {
