@@ -7,6 +7,7 @@ import { fingerprint, lastLo } from './hash.js';
 import { GrowableU32, growableIndex } from './growable.js';
 import { ExactSet, FingerprintSet, type StateSet } from './stateset.js';
 import { Stepper } from './stepper.js';
+import { tuneInlining } from './v8tuning.js';
 import { ModelError, UsageError } from './errors.js';
 import type { Symmetry } from './symmetry.js';
 import type { CompiledModel } from './model.js';
@@ -63,6 +64,7 @@ export class Exploration {
     /** A visited set to use instead of the default one (a parallel search's shared table). */
     set?: StateSet,
   ) {
+    tuneInlining();
     this.stepper = new Stepper(m);
     this.via = growableIndex(Math.max(m.instances.length, m.inits.length));
     this.set = set ?? (opts.exact ? new ExactSet(m.words) : new FingerprintSet(1 << 16, keepIds));
