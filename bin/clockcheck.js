@@ -1,7 +1,14 @@
 #!/usr/bin/env node
-// Runs the TypeScript sources directly (and users' TypeScript models) through
-// tsx's loader, so neither clockcheck nor a user's model needs a build step.
-import { register } from 'tsx/esm/api';
+// Runs the TypeScript sources without a build step: from a bundle made on the
+// first run and remade whenever a source changes (cli-bundle.js), or through
+// tsx's loader if no bundle can be made. Users' TypeScript models are loaded
+// through tsx either way (cli/registry.ts).
+import { cliBundle } from './cli-bundle.js';
 
-register();
-await import('../cli/run.ts');
+const bundle = await cliBundle();
+if (bundle) await import(bundle.href);
+else {
+  const { register } = await import('tsx/esm/api');
+  register();
+  await import('../cli/run.ts');
+}

@@ -59,7 +59,7 @@ describe('clockcheck check', () => {
   it('--max-memory stops cleanly: unknown verdicts, the statistics so far, the traces already found', () => {
     const dir = mkdtempSync(join(tmpdir(), 'clockcheck-mem-'));
     try {
-      const r = run('check', 'v3', '-p', 'vcpus=3', '--continue', '--max-memory', '130M', '--json', '--traces', dir);
+      const r = run('check', 'v3', '-p', 'vcpus=3', '--continue', '--max-memory', '100M', '--json', '--traces', dir);
       expect(r.code).toBe(1); // violations were found before the budget stopped the search
       const j = JSON.parse(r.stdout);
       expect(j.complete).toBe(false);
@@ -77,7 +77,7 @@ describe('clockcheck check', () => {
   });
 
   it('--max-memory with 2 workers: the same clean stop', () => {
-    const r = run('check', 'v3', '-p', 'vcpus=3', '--continue', '--max-memory', '200M', '--json', '-w', '2');
+    const r = run('check', 'v3', '-p', 'vcpus=3', '--continue', '--max-memory', '160M', '--json', '-w', '2');
     expect(r.code).toBe(1);
     const j = JSON.parse(r.stdout);
     expect(j.stopReason).toBe('memory');

@@ -1,0 +1,108 @@
+// Start-up without a build step and without paying for it on every run.
+//
+// Loading the command line through tsx costs about 0.35 s before any work
+// starts (a loader thread, a transform per TypeScript file), which is a tenth
+// of a benchmark run and most of a small check. So the first run bundles
+// cli/run.ts and everything it imports into one JavaScript file with esbuild
+// (tsx's own compiler), and later runs import that file, after checking that
+// every source it was built from still has the content it was built from.
+// `import.meta.url` keeps meaning the original source file, so paths next to
+// sources (package.json, worker scripts) resolve as before. If anything goes
+// wrong (no esbuild, a read-only folder), the caller falls back to tsx.
+// CLOCKCHECK_BUNDLE=0 turns the bundle off.
+
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const clockcheckRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+const digest = (text) => createHash('sha256').update(text).digest('hex').slice(0, 24);
+
+/** Every recorded input still hashes to what it did when the bundle was built. */
+function upToDate(root, cacheDir, manifest) {
+  for (const [file, hash] of Object.entries(manifest.inputs)) {
+    let text;
+    try {
+      text = readFileSync(join(root, file));
+    } catch {
+      return false;
+    }
+    if (digest(text) !== hash) return false;
+  }
+  return existsSync(join(cacheDir, manifest.bundle));
+}
+
+/** Bundles of this entry other than `keep` that are over an hour old: no process still starting would import them. */
+function prune(cacheDir, slug, keep) {
+  for (const f of readdirSync(cacheDir)) {
+    if (!f.startsWith(`${slug}-`) || !f.endsWith('.mjs') || f === keep) continue;
+    const file = join(cacheDir, f);
+    if (Date.now() - statSync(file).mtimeMs > 3600_000) rmSync(file, { force: true });
+  }
+}
+
+async function build(root, entry, slug, cacheDir, manifestFile) {
+  const esbuild = await import('esbuild');
+  const sources = new Map();
+  const out = await esbuild.build({
+    entryPoints: [join(root, entry)],
+    bundle: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    // Packages stay imports, resolved from the cache folder inside node_modules.
+    packages: 'external',
+    write: false,
+    metafile: true,
+    logLevel: 'silent',
+    plugins: [
+      {
+        name: 'source-meta-url',
+        setup(b) {
+          b.onLoad({ filter: /\.[cm]?[jt]s$/ }, (args) => {
+            const text = readFileSync(args.path, 'utf8');
+            sources.set(relative(root, args.path), digest(text));
+            const contents = text.replaceAll('import.meta.url', JSON.stringify(pathToFileURL(args.path).href));
+            return { contents, loader: /\.[cm]?ts$/.test(args.path) ? 'ts' : 'js' };
+          });
+        },
+      },
+    ],
+  });
+  const code = out.outputFiles[0].text;
+  const bundle = `${slug}-${digest(code)}.mjs`;
+  mkdirSync(cacheDir, { recursive: true });
+  const write = (file, text) => {
+    const tmp = `${file}.${process.pid}.tmp`;
+    writeFileSync(tmp, text);
+    renameSync(tmp, file);
+  };
+  const file = join(cacheDir, bundle);
+  if (!existsSync(file)) write(file, code);
+  write(manifestFile, JSON.stringify({ bundle, inputs: Object.fromEntries(sources) }));
+  prune(cacheDir, slug, bundle);
+  return file;
+}
+
+/**
+ * The URL of an up-to-date bundle of the command line, or null to start
+ * through tsx. `root` and `entry` (relative to it) name another program, for
+ * tests.
+ */
+export async function cliBundle(root = clockcheckRoot, entry = 'cli/run.ts') {
+  if (process.env.CLOCKCHECK_BUNDLE === '0') return null;
+  const cacheDir = join(root, 'node_modules', '.cache', 'clockcheck');
+  const slug = entry.replace(/[^A-Za-z0-9]+/g, '-');
+  const manifestFile = join(cacheDir, `${slug}-manifest.json`);
+  try {
+    if (existsSync(manifestFile)) {
+      const manifest = JSON.parse(readFileSync(manifestFile, 'utf8'));
+      if (upToDate(root, cacheDir, manifest)) return pathToFileURL(join(cacheDir, manifest.bundle));
+    }
+    return pathToFileURL(await build(root, entry, slug, cacheDir, manifestFile));
+  } catch {
+    return null;
+  }
+}
