@@ -16,6 +16,7 @@ let tuned = false;
 export function tuneInlining(): void {
   if (tuned) return;
   tuned = true;
-  if (process.execArgv.some((a) => a.startsWith('--max-inlined-bytecode-size-cumulative'))) return;
+  const given = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)];
+  if (given.some((a) => a.replaceAll('_', '-').startsWith('--max-inlined-bytecode-size-cumulative'))) return;
   setFlagsFromString(`--max-inlined-bytecode-size-cumulative=${INLINE_BUDGET}`);
 }
