@@ -1,7 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { encode } from '@msgpack/msgpack';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +15,17 @@ import { REGRESSIONS, type ManifestEntry } from './refresh.js';
 import { replayTrace } from './replay.js';
 import { toSvg } from './svg.js';
 import { run } from '../cli/test-support.js';
+
+// Every folder a test makes is removed when the file's tests are done.
+const made: string[] = [];
+function tempDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  made.push(dir);
+  return dir;
+}
+afterAll(() => {
+  for (const dir of made) rmSync(dir, { recursive: true, force: true });
+});
 
 const byName = new Map(kvmModels.map((m) => [m.name, m]));
 const manifest: ManifestEntry[] = JSON.parse(readFileSync(join(REGRESSIONS, 'manifest.json'), 'utf8'));
@@ -102,7 +113,7 @@ describe('bad trace files', () => {
     expect(() => decodeTrace(raw({}))).toThrow('trace.states holds 0 bytes, expected 84 for 7 states of 3 words');
   });
 
-  const dir = mkdtempSync(join(tmpdir(), 'clockcheck-bad-'));
+  const dir = tempDir('clockcheck-bad-');
   const variantOf = (edit: (t: TraceFile) => TraceFile, name: string) => {
     const path = join(dir, name);
     writeFileSync(path, encodeTrace(edit(decodeTrace(good))));
@@ -144,7 +155,7 @@ describe('replay from the command line', () => {
     const t = decodeTrace(new Uint8Array(readFileSync(baselineJump)));
     const states = t.states.map((s) => s.slice());
     states[3]![0] = states[3]![0]! ^ (1 << 5); // flip a bit of a field in state 3
-    const dir = mkdtempSync(join(tmpdir(), 'clockcheck-div-'));
+    const dir = tempDir('clockcheck-div-');
     writeFileSync(join(dir, 'x.cctrace'), encodeTrace({ ...t, states }));
     const r = run('replay', join(dir, 'x.cctrace'));
     expect(r.code).toBe(5);
@@ -152,7 +163,7 @@ describe('replay from the command line', () => {
   });
 
   it('check --traces writes one file per violation, named after family, variant and property', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'clockcheck-out-'));
+    const dir = tempDir('clockcheck-out-');
     const r = run('check', 'baseline', '--continue', '--traces', dir);
     expect(r.code).toBe(1);
     expect(readdirSync(dir).sort()).toEqual(['kvm-suspend-time.baseline.bootCatchesUp.cctrace', 'kvm-suspend-time.baseline.monoNoJump.cctrace']);
@@ -167,7 +178,7 @@ describe('replay from the command line', () => {
       return { args: cmd!.trim().split(/\s+/).slice(2), code: Number(/^exit (\d+)/.exec(comment ?? '')?.[1]) };
     });
     expect(steps.map((s) => s.code)).toEqual([1, 0, 0, 1, 0]);
-    const dir = mkdtempSync(join(tmpdir(), 'clockcheck-walk-'));
+    const dir = tempDir('clockcheck-walk-');
     for (const { args, code } of steps) {
       const r = run(...args.map((a) => (a.startsWith('out/') ? join(dir, a) : a === 'jump.svg' ? join(dir, a) : a)));
       expect([args.join(' '), r.code, r.stderr]).toEqual([args.join(' '), code, '']);
@@ -176,7 +187,7 @@ describe('replay from the command line', () => {
   });
 
   it('a model file trace records its path and replays from it', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'clockcheck-file-'));
+    const dir = tempDir('clockcheck-file-');
     expect(run('check', 'examples/peterson.ts', '-p', 'swapped=1', '--traces', dir).code).toBe(1);
     const t = readTraceFile(join(dir, 'peterson.mutualExclusion.cctrace'));
     expect(t.model.source).toMatch(/examples\/peterson\.ts$/);
@@ -184,7 +195,7 @@ describe('replay from the command line', () => {
   });
 
   it('an unwritable --traces folder is a usage error, and nothing half-written is left', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'clockcheck-ro-'));
+    const dir = tempDir('clockcheck-ro-');
     writeFileSync(join(dir, 'file'), 'x');
     const r = run('check', 'baseline', '--traces', join(dir, 'file'));
     expect(r.code).toBe(2);
@@ -196,7 +207,7 @@ describe('replay from the command line', () => {
 
 describe('atomic writes', () => {
   it('a failed write leaves neither the target nor a temporary file', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'clockcheck-atomic-'));
+    const dir = tempDir('clockcheck-atomic-');
     mkdirSync(join(dir, 'target'));
     expect(() => writeFileAtomic(join(dir, 'target'), 'data')).toThrow();
     expect(readdirSync(dir)).toEqual(['target']);
@@ -238,7 +249,7 @@ describe('SVG', () => {
   });
 
   it('show --svg and --itf write files; show alone prints the table with the violating step marked', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'clockcheck-show-'));
+    const dir = tempDir('clockcheck-show-');
     const r = run('show', baselineJump, '--svg', join(dir, 'a.svg'), '--itf', join(dir, 'a.itf.json'));
     expect(r.code).toBe(0);
     expect(existsSync(join(dir, 'a.svg')) && existsSync(join(dir, 'a.itf.json'))).toBe(true);
