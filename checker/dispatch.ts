@@ -6,8 +6,8 @@
 // guard. The generated code instead has one call site per instance, with the
 // instance's arguments as literals. Each site always calls the same function,
 // so V8 calls it directly or inlines it, and an inlined `s.vcpu[1]` becomes a
-// load from a known block. On the KVM model this made guard evaluation about
-// twice as fast (docs/performance.md).
+// load from a known block. On the KVM model this made guard evaluation 1.5 to
+// 2 times as fast (docs/performance.md).
 
 import type { ActionFamily } from './model.js';
 

@@ -53,13 +53,7 @@ export class Stepper {
     } catch (e) {
       throw wrap(e, 'guard of', m.instances[i]!.label);
     }
-    const succ = this.succ;
-    for (let k = 0; k < this.words; k++) succ[k] = words[off + k]!;
-    try {
-      return fam.step(this.next, a0, a1, a2) !== false;
-    } catch (e) {
-      throw wrap(e, 'action', m.instances[i]!.label);
-    }
+    return this.stepEnabled(words, off, i);
   }
 
   /** Evaluate every guard on the state at `words[off..]` into `flags`; binds `cur` to it. */
@@ -74,8 +68,8 @@ export class Stepper {
   }
 
   /**
-   * Apply instance `i`, whose guard `guards` found true, to the state it was
-   * given; as `fire` for the rest.
+   * Apply instance `i`, whose guard is known to hold, to the state at
+   * `words[off..]`; as `fire` for the rest.
    */
   stepEnabled(words: Uint32Array, off: number, i: number): boolean {
     const succ = this.succ;
