@@ -55,16 +55,15 @@ async function build(root, entry, slug, cacheDir, manifestFile) {
     // Packages stay imports, resolved from the cache folder inside node_modules.
     packages: 'external',
     write: false,
-    metafile: true,
     logLevel: 'silent',
     plugins: [
       {
         name: 'source-meta-url',
         setup(b) {
           b.onLoad({ filter: /\.[cm]?[jt]s$/ }, (args) => {
-            const text = readFileSync(args.path, 'utf8');
-            sources.set(relative(root, args.path), digest(text));
-            const contents = text.replaceAll('import.meta.url', JSON.stringify(pathToFileURL(args.path).href));
+            const bytes = readFileSync(args.path);
+            sources.set(relative(root, args.path), digest(bytes));
+            const contents = bytes.toString('utf8').replaceAll('import.meta.url', JSON.stringify(pathToFileURL(args.path).href));
             return { contents, loader: /\.[cm]?ts$/.test(args.path) ? 'ts' : 'js' };
           });
         },
