@@ -5,7 +5,9 @@
 // accessors: with the default budget most of those stay calls. Raising it
 // made the KVM benchmark about a third faster (docs/performance.md). The
 // flag only changes how much the compiler inlines, for code compiled after
-// it is set; V8 flags are per process, so worker threads see it too.
+// it is set; V8 flags are per process, so worker threads see it too. Node
+// keeps V8's flags writable after start-up for v8.setFlagsFromString
+// (v8/node#141); should that ever fail, only speed is lost.
 
 import { setFlagsFromString } from 'node:v8';
 
@@ -18,5 +20,9 @@ export function tuneInlining(): void {
   tuned = true;
   const given = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)];
   if (given.some((a) => a.replaceAll('_', '-').startsWith('--max-inlined-bytecode-size-cumulative'))) return;
-  setFlagsFromString(`--max-inlined-bytecode-size-cumulative=${INLINE_BUDGET}`);
+  try {
+    setFlagsFromString(`--max-inlined-bytecode-size-cumulative=${INLINE_BUDGET}`);
+  } catch {
+    // The default budget: slower, never wrong.
+  }
 }
