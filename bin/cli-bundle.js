@@ -34,10 +34,14 @@ function upToDate(root, cacheDir, manifest) {
   return existsSync(join(cacheDir, manifest.bundle));
 }
 
-/** Bundles of this entry other than `keep` that are over an hour old: no process still starting would import them. */
+/**
+ * Remove this entry's bundles over an hour old, except those in `keep`: the
+ * new one and the one the manifest named until now, which a process that
+ * read the old manifest a moment ago may be about to import.
+ */
 function prune(cacheDir, slug, keep) {
   for (const f of readdirSync(cacheDir)) {
-    if (!f.startsWith(`${slug}-`) || !f.endsWith('.mjs') || f === keep) continue;
+    if (!f.startsWith(`${slug}-`) || !f.endsWith('.mjs') || keep.includes(f)) continue;
     const file = join(cacheDir, f);
     if (Date.now() - statSync(file).mtimeMs > 3600_000) rmSync(file, { force: true });
   }
@@ -80,8 +84,14 @@ async function build(root, entry, slug, cacheDir, manifestFile) {
   };
   const file = join(cacheDir, bundle);
   if (!existsSync(file)) write(file, code);
+  let previous = '';
+  try {
+    previous = JSON.parse(readFileSync(manifestFile, 'utf8')).bundle;
+  } catch {
+    // No manifest yet, or an unreadable one: nothing to keep for it.
+  }
   write(manifestFile, JSON.stringify({ bundle, inputs: Object.fromEntries(sources) }));
-  prune(cacheDir, slug, bundle);
+  prune(cacheDir, slug, [bundle, previous]);
   return file;
 }
 

@@ -2,7 +2,7 @@
 // per source file, and the tsx path still there when bundling is off.
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -29,8 +29,18 @@ describe('start-up bundle', () => {
       const second: URL = await cliBundle(root, 'src/main.ts');
       expect(second.href).not.toBe(first.href);
       expect(runBundle(second)).toBe(`second ${join(root, 'src')}/`);
-      const cache = readdirSync(join(root, 'node_modules', '.cache', 'clockcheck')).sort();
-      expect(cache).toEqual(['src-main-ts-manifest.json', ...[first, second].map((u) => fileURLToPath(u).split('/').pop()!)].sort());
+      const cacheDir = join(root, 'node_modules', '.cache', 'clockcheck');
+      const name = (u: URL) => fileURLToPath(u).split('/').pop()!;
+      expect(readdirSync(cacheDir).sort()).toEqual(['src-main-ts-manifest.json', name(first), name(second)].sort());
+
+      // A rebuild removes bundles over an hour old, but keeps the one the
+      // manifest named until then (a process may be about to import it).
+      const twoHoursAgo = new Date(Date.now() - 2 * 3600_000);
+      for (const u of [first, second]) utimesSync(fileURLToPath(u), twoHoursAgo, twoHoursAgo);
+      writeFileSync(join(root, 'src', 'lib', 'word.ts'), `export const word = (): string => 'third';\n`);
+      const third: URL = await cliBundle(root, 'src/main.ts');
+      expect(runBundle(third)).toBe(`third ${join(root, 'src')}/`);
+      expect(readdirSync(cacheDir).sort()).toEqual(['src-main-ts-manifest.json', name(second), name(third)].sort());
     } finally {
       rmSync(root, { recursive: true, force: true });
     }
