@@ -3,22 +3,20 @@
 // Loading the command line through tsx costs about 0.35 s before any work
 // starts (a loader thread, a transform per TypeScript file), which is a tenth
 // of a benchmark run and most of a small check. So the first run bundles
-// cli/run.ts and everything it imports into one JavaScript file with esbuild
-// (tsx's own compiler), and later runs import that file, after checking that
+// cli/run.ts and everything it imports into one JavaScript file
+// (checker/sourceBundle.js, which keeps `import.meta.url` meaning each
+// source's own URL), and later runs import that file, after checking that
 // every source it was built from still has the content it was built from.
-// `import.meta.url` keeps meaning the original source file, so paths next to
-// sources (package.json, worker scripts) resolve as before. If anything goes
-// wrong (no esbuild, a read-only folder), the caller falls back to tsx.
+// If anything goes wrong (no esbuild, a read-only folder), the caller falls
+// back to tsx.
 // CLOCKCHECK_BUNDLE=0 turns the bundle off.
 
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { bundleSources, digest, storeBundle, writeAtomic } from '../checker/sourceBundle.js';
 
 const clockcheckRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-
-const digest = (text) => createHash('sha256').update(text).digest('hex').slice(0, 24);
 
 /** Every recorded input still hashes to what it did when the bundle was built. */
 function upToDate(root, cacheDir, manifest) {
@@ -48,49 +46,17 @@ function prune(cacheDir, slug, keep) {
 }
 
 async function build(root, entry, slug, cacheDir, manifestFile) {
-  const esbuild = await import('esbuild');
-  const sources = new Map();
-  const out = await esbuild.build({
-    entryPoints: [join(root, entry)],
-    bundle: true,
-    format: 'esm',
-    platform: 'node',
-    target: 'node20',
-    // Packages stay imports, resolved from the cache folder inside node_modules.
-    packages: 'external',
-    write: false,
-    logLevel: 'silent',
-    plugins: [
-      {
-        name: 'source-meta-url',
-        setup(b) {
-          b.onLoad({ filter: /\.[cm]?[jt]s$/ }, (args) => {
-            const bytes = readFileSync(args.path);
-            sources.set(relative(root, args.path), digest(bytes));
-            const contents = bytes.toString('utf8').replaceAll('import.meta.url', JSON.stringify(pathToFileURL(args.path).href));
-            return { contents, loader: /\.[cm]?ts$/.test(args.path) ? 'ts' : 'js' };
-          });
-        },
-      },
-    ],
-  });
-  const code = out.outputFiles[0].text;
-  const bundle = `${slug}-${digest(code)}.mjs`;
-  mkdirSync(cacheDir, { recursive: true });
-  const write = (file, text) => {
-    const tmp = `${file}.${process.pid}.tmp`;
-    writeFileSync(tmp, text);
-    renameSync(tmp, file);
-  };
-  const file = join(cacheDir, bundle);
-  if (!existsSync(file)) write(file, code);
+  const { code, inputs } = await bundleSources({ entry: join(root, entry) });
+  const file = storeBundle(cacheDir, slug, code);
+  const bundle = relative(cacheDir, file);
   let previous = '';
   try {
     previous = JSON.parse(readFileSync(manifestFile, 'utf8')).bundle;
   } catch {
     // No manifest yet, or an unreadable one: nothing to keep for it.
   }
-  write(manifestFile, JSON.stringify({ bundle, inputs: Object.fromEntries(sources) }));
+  const sources = Object.fromEntries([...inputs].map(([path, hash]) => [relative(root, path), hash]));
+  writeAtomic(manifestFile, JSON.stringify({ bundle, inputs: sources }));
   prune(cacheDir, slug, [bundle, previous]);
   return file;
 }

@@ -1,16 +1,14 @@
 // Worker threads started through tsx spend about half a second each loading
 // the TypeScript modules (a loader thread per worker, a transform per file),
 // which costs more CPU than a whole small search. So the main thread bundles
-// the worker and the model's module into one JavaScript file with esbuild
-// (tsx's own compiler) once, caches it by content, and starts the workers on
-// it. If that fails for any reason (no esbuild, a read-only folder), workers
+// the worker and the model's module into one JavaScript file once
+// (sourceBundle.js), caches it by content, and starts the workers on it. If that fails for any reason (no esbuild, a read-only folder), workers
 // start through tsx as before.
 
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { ModelSource } from './parallelProtocol.js';
+import { bundleSources, storeBundle } from './sourceBundle.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const cacheDir = join(here, '..', 'node_modules', '.cache', 'clockcheck');
@@ -34,32 +32,13 @@ export async function bundledScript(entry: string, start: string, modelModule: s
   if (known !== undefined) return known;
   let url: URL | null = null;
   try {
-    const esbuild = await import('esbuild');
     const code = [
       `import * as model from ${JSON.stringify(modulePath)};`,
       `import { ${start} } from ${JSON.stringify(entry)};`,
       `${start}(model);`,
     ].join('\n');
-    const out = await esbuild.build({
-      stdin: { contents: code, resolveDir: here, loader: 'js', sourcefile: 'worker-bundle-entry.js' },
-      bundle: true,
-      format: 'esm',
-      platform: 'node',
-      target: 'node20',
-      // Packages stay imports, resolved from the cache folder inside node_modules.
-      packages: 'external',
-      write: false,
-      logLevel: 'silent',
-    });
-    const bundle = out.outputFiles[0]!.text;
-    const file = join(cacheDir, `worker-${createHash('sha256').update(bundle).digest('hex').slice(0, 16)}.mjs`);
-    if (!existsSync(file)) {
-      mkdirSync(cacheDir, { recursive: true });
-      const tmp = `${file}.${process.pid}.tmp`;
-      writeFileSync(tmp, bundle);
-      renameSync(tmp, file);
-    }
-    url = pathToFileURL(file);
+    const { code: bundle } = await bundleSources({ stdin: code, resolveDir: here });
+    url = pathToFileURL(storeBundle(cacheDir, 'worker', bundle));
   } catch {
     url = null;
   }
