@@ -4,7 +4,7 @@
 // starts (a loader thread, a transform per TypeScript file), which is a tenth
 // of a benchmark run and most of a small check. So the first run bundles
 // cli/run.ts and everything it imports into one JavaScript file
-// (checker/sourceBundle.js, which keeps `import.meta.url` meaning each
+// (checker/runtime/sourceBundle.js, which keeps `import.meta.url` meaning each
 // source's own URL), and later runs import that file, after checking that
 // every source it was built from still has the content it was built from.
 // If anything goes wrong (no esbuild, a read-only folder), the caller falls
@@ -14,7 +14,7 @@
 import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { bundleSources, digest, storeBundle, writeAtomic } from '../checker/sourceBundle.js';
+import { bundleSources, digest, storeBundle, writeAtomic } from '../checker/runtime/sourceBundle.js';
 
 const clockcheckRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 

@@ -2,12 +2,12 @@
 // found into a result, rebuilding each counterexample by replaying actions
 // from its initial state (only parent records are kept during search).
 
-import { bfs } from './bfs.js';
-import { dfs } from './dfs.js';
-import { Exploration, type Violation } from './explore.js';
+import { bfs } from './search/bfs.js';
+import { dfs } from './search/dfs.js';
+import { Exploration, type Violation } from './search/explore.js';
 import { compileModel, type CompiledModel, type ModelDefinition } from './model.js';
 import type { CheckOptions, CheckResult, PropertyResult, StopReason, Strategy, Trace, Verdict } from './result.js';
-import { Stepper } from './stepper.js';
+import { Stepper } from './search/stepper.js';
 import { ModelError } from './errors.js';
 
 export function check(m: CompiledModel, opts: CheckOptions = {}): CheckResult {

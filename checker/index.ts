@@ -1,8 +1,8 @@
 // The public API of the engine. Models import from here.
-export * from './layout.js';
+export * from './state/layout.js';
 export * from './model.js';
 export * from './result.js';
 export { check, checkModel, replayInstances } from './check.js';
 export { UsageError, ModelError } from './errors.js';
-export { Stepper } from './stepper.js';
-export { checkParallel, type ParallelOptions, type ModelSource } from './parallel.js';
+export { Stepper } from './search/stepper.js';
+export { checkParallel, type ParallelOptions, type ModelSource } from './parallel/parallel.js';

@@ -6,9 +6,9 @@
 // (actions expanded to instances such as `vcpuEnter(1)`, initial states
 // packed) and then only works on packed words.
 
-import { isFieldRangeError, type BlockSpec, type Layout, type StateView } from './layout.js';
+import { isFieldRangeError, type BlockSpec, type Layout, type StateView } from './state/layout.js';
 import { ModelError, UsageError } from './errors.js';
-import { Symmetry, type SymmetrySpec } from './symmetry.js';
+import { Symmetry, type SymmetrySpec } from './state/symmetry.js';
 
 export interface ParamSpec {
   readonly default: number;

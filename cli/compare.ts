@@ -8,8 +8,8 @@ import { resultToJson } from './json.js';
 import { builtinModels, registryModule } from './registry.js';
 import { Worker } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
-import { bundledScript } from '../checker/workerBundle.js';
-import { rebuildError } from '../checker/parallelCommon.js';
+import { bundledScript } from '../checker/runtime/workerBundle.js';
+import { rebuildError } from '../checker/parallel/parallelCommon.js';
 import type { CompareAnswer, CompareJob } from './compareWorker.js';
 import { UsageError } from '../checker/index.js';
 

@@ -21,7 +21,7 @@ interface Registry {
   builtinModels(): Map<string, NamedModel>;
 }
 
-/** `registry` is given when the worker was bundled with it (checker/workerBundle.ts). */
+/** `registry` is given when the worker was bundled with it (checker/runtime/workerBundle.ts). */
 export function startCompareWorker(registry?: Registry): void {
   const port = parentPort!;
   const models = (registry ? Promise.resolve(registry) : (import('./registry.js') as Promise<Registry>)).then((r) => r.builtinModels());

@@ -2,7 +2,7 @@
 // engine against the naive explorer.
 
 import fc from 'fast-check';
-import { defineLayout, int } from '../layout.js';
+import { defineLayout, int } from '../state/layout.js';
 import { defineModel, invariant, modelOf, stepProperty, type ModelDefinition } from '../model.js';
 
 export interface GraphSpec {

@@ -1,7 +1,7 @@
 // The generated guard and step dispatch against the model's own functions.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { check, compileModel, defineLayout, defineModel, int, modelOf, ModelError, Stepper, type CompiledModel } from './index.js';
+import { check, compileModel, defineLayout, defineModel, int, modelOf, ModelError, Stepper, type CompiledModel } from '../index.js';
 
 // 3 families, 45 + 1 + 12 = 58 instances: two generated functions of 32, a
 // family with no guard, and one with three arguments.

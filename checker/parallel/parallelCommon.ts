@@ -3,12 +3,12 @@
 // and building the result from the workers' parent records.
 
 import type { Worker } from 'node:worker_threads';
-import { assembleResult } from './check.js';
-import { ModelError, UsageError } from './errors.js';
-import { NO_PARENT, type Violation } from './explore.js';
-import type { CompiledModel } from './model.js';
+import { assembleResult } from '../check.js';
+import { ModelError, UsageError } from '../errors.js';
+import { NO_PARENT, type Violation } from '../search/explore.js';
+import type { CompiledModel } from '../model.js';
 import type { FromWorker, ModelSource, WorkerSetupBase, WorkerSummary } from './parallelProtocol.js';
-import type { CheckOptions, CheckResult, StopReason } from './result.js';
+import type { CheckOptions, CheckResult, StopReason } from '../result.js';
 
 /** An error from a worker thread, as the class the main thread would have thrown. */
 export function rebuildError(name: string, message: string): Error {

@@ -2,12 +2,12 @@
 // verdicts and counterexample lengths, and the same errors.
 import { describe, expect, it } from 'vitest';
 import { fileURLToPath } from 'node:url';
-import { checkModel, checkParallel, compileModel, selectProperties, UsageError, type CheckResult, type ModelDefinition } from './index.js';
-import diehard from '../examples/diehard.js';
-import peterson from '../examples/peterson.js';
-import { registryModule, resolveModel } from '../cli/registry.js';
+import { checkModel, checkParallel, compileModel, selectProperties, UsageError, type CheckResult, type ModelDefinition } from '../index.js';
+import diehard from '../../examples/diehard.js';
+import peterson from '../../examples/peterson.js';
+import { registryModule, resolveModel } from '../../cli/registry.js';
 
-const exampleSource = (file: string) => ({ module: fileURLToPath(new URL(`../examples/${file}`, import.meta.url)) });
+const exampleSource = (file: string) => ({ module: fileURLToPath(new URL(`../../examples/${file}`, import.meta.url)) });
 
 function summary(r: CheckResult) {
   return {

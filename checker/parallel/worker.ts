@@ -9,9 +9,9 @@
 // counterexamples stay shortest.
 
 import { receiveMessageOnPort, workerData } from 'node:worker_threads';
-import { fingerprint, lastLo } from './hash.js';
-import { NO_PARENT } from './explore.js';
-import { StateQueue } from './queue.js';
+import { fingerprint, lastLo } from '../state/hash.js';
+import { NO_PARENT } from '../search/explore.js';
+import { StateQueue } from '../store/queue.js';
 import type { Chunk, ToWorker, WorkerSetup, WorkerSummary } from './parallelProtocol.js';
 import { onMessages, post, postRecords, runWorker, summaryOf, workerExploration } from './workerCommon.js';
 

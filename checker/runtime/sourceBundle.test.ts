@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { bundleSources, storeBundle } from './sourceBundle.js';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
+const root = fileURLToPath(new URL('../..', import.meta.url));
 
 describe('source bundles', () => {
   it('give each source its own import.meta.url, also when the bundler runs from a bundle of itself', async () => {

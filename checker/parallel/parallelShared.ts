@@ -17,13 +17,13 @@
 
 import { Worker } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
-import { bundledScript } from './workerBundle.js';
-import type { CompiledModel } from './model.js';
+import { bundledScript } from '../runtime/workerBundle.js';
+import type { CompiledModel } from '../model.js';
 import type { ParallelOptions } from './parallel.js';
 import { finishParallel, LevelOutcome, workerBase, WorkerPool } from './parallelCommon.js';
 import type { FrontierChunk, ModelSource, SharedWorkerSetup, ToSharedWorker, WorkerSummary } from './parallelProtocol.js';
-import type { CheckResult } from './result.js';
-import { rehash, SHARED_MAX_LOAD, sharedTable } from './sharedset.js';
+import type { CheckResult } from '../result.js';
+import { rehash, SHARED_MAX_LOAD, sharedTable } from '../store/sharedset.js';
 
 /** Load the table may reach by the end of a level, by the estimate. */
 const PLANNED_LOAD = 0.7;

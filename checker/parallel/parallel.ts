@@ -21,13 +21,13 @@
 // workers' parent records.
 
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
-import { bundledWorker } from './workerBundle.js';
+import { bundledWorker } from '../runtime/workerBundle.js';
 import { checkParallelShared } from './parallelShared.js';
-import { UsageError } from './errors.js';
-import type { CompiledModel } from './model.js';
+import { UsageError } from '../errors.js';
+import type { CompiledModel } from '../model.js';
 import { finishParallel, LevelOutcome, workerBase, WorkerPool } from './parallelCommon.js';
 import type { ModelSource, ToWorker, WorkerSetup } from './parallelProtocol.js';
-import type { CheckOptions, CheckResult } from './result.js';
+import type { CheckOptions, CheckResult } from '../result.js';
 
 export type { ModelSource } from './parallelProtocol.js';
 

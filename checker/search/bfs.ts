@@ -4,7 +4,7 @@
 // the queue stores only packed states.
 
 import { NO_PARENT, type Exploration } from './explore.js';
-import { StateQueue } from './queue.js';
+import { StateQueue } from '../store/queue.js';
 
 /** Explore; returns the peak queue length. */
 export function bfs(x: Exploration): number {

@@ -1,9 +1,9 @@
 // Successor generation: applies every action instance to a packed state,
 // writing each successor into one reused buffer.
 
-import { isFieldRangeError } from './layout.js';
-import { ModelError } from './errors.js';
-import type { CompiledModel } from './model.js';
+import { isFieldRangeError } from '../state/layout.js';
+import { ModelError } from '../errors.js';
+import type { CompiledModel } from '../model.js';
 import { compileDispatch, type Dispatch } from './dispatch.js';
 
 function wrap(e: unknown, what: string, label: string): ModelError {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import lostUpdate from '../examples/lostUpdate.js';
-import { array, check, checkModel, compileModel, defineLayout, defineModel, int, invariant, ModelError, modelOf, stepProperty, UsageError } from './index.js';
+import lostUpdate from '../../examples/lostUpdate.js';
+import { array, check, checkModel, compileModel, defineLayout, defineModel, int, invariant, ModelError, modelOf, stepProperty, UsageError } from '../index.js';
 
 // n counters 0..max, each stepped on its own: fully symmetric from `from`.
 const counters = defineModel({

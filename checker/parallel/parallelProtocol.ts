@@ -3,9 +3,9 @@
 // the module the model comes from and builds the model again itself.
 
 import type { MessagePort } from 'node:worker_threads';
-import type { ModelDefinition } from './model.js';
-import type { StopReason } from './result.js';
-import type { Violation } from './explore.js';
+import type { ModelDefinition } from '../model.js';
+import type { StopReason } from '../result.js';
+import type { Violation } from '../search/explore.js';
 
 /**
  * Where a worker gets the model definition: `module` (a URL or absolute

@@ -3,10 +3,10 @@
 // parent records over at the end, and report errors as messages.
 
 import { parentPort } from 'node:worker_threads';
-import { Exploration } from './explore.js';
-import { compileModel, selectProperties, type CompiledModel } from './model.js';
+import { Exploration } from '../search/explore.js';
+import { compileModel, selectProperties, type CompiledModel } from '../model.js';
 import { loadModelDefinition, type FromWorker, type WorkerSetupBase, type WorkerSummary } from './parallelProtocol.js';
-import type { StateSet } from './stateset.js';
+import type { StateSet } from '../store/stateset.js';
 
 export function post(msg: FromWorker, transfer: ArrayBuffer[] = []): void {
   parentPort!.postMessage(msg, transfer);

@@ -3,15 +3,15 @@
 // coverage, budgets and progress. A strategy decides only the order in which
 // states are expanded.
 
-import { fingerprint, lastLo } from './hash.js';
-import { GrowableU32, growableIndex } from './growable.js';
-import { ExactSet, FingerprintSet, type StateSet } from './stateset.js';
+import { fingerprint, lastLo } from '../state/hash.js';
+import { GrowableU32, growableIndex } from '../store/growable.js';
+import { ExactSet, FingerprintSet, type StateSet } from '../store/stateset.js';
 import { Stepper } from './stepper.js';
-import { tuneInlining } from './v8tuning.js';
-import { ModelError, UsageError } from './errors.js';
-import type { Symmetry } from './symmetry.js';
-import type { CompiledModel } from './model.js';
-import type { CheckOptions, Progress, StopReason } from './result.js';
+import { tuneInlining } from '../runtime/v8tuning.js';
+import { ModelError, UsageError } from '../errors.js';
+import type { Symmetry } from '../state/symmetry.js';
+import type { CompiledModel } from '../model.js';
+import type { CheckOptions, Progress, StopReason } from '../result.js';
 
 const NO_PARENT = 0xffffffff;
 

@@ -7,16 +7,16 @@
 
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import type { ModelSource } from './parallelProtocol.js';
+import type { ModelSource } from '../parallel/parallelProtocol.js';
 import { bundleSources, storeBundle } from './sourceBundle.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const cacheDir = join(here, '..', 'node_modules', '.cache', 'clockcheck');
+const cacheDir = join(here, '..', '..', 'node_modules', '.cache', 'clockcheck');
 const memo = new Map<string, URL | null>();
 
 /** The URL of a bundled search worker for this model source, or null to use the tsx entry. */
 export function bundledWorker(source: ModelSource): Promise<URL | null> {
-  return bundledScript(join(here, 'worker.ts'), 'startWorker', source.module);
+  return bundledScript(join(here, '..', 'parallel', 'worker.ts'), 'startWorker', source.module);
 }
 
 /**

@@ -6,7 +6,7 @@
 // with a depth bound). ExactSet keeps whole packed states and never confuses
 // two states: the reference for tests and for users who want certainty.
 
-import { fingerprintHi } from './hash.js';
+import { fingerprintHi } from '../state/hash.js';
 
 export interface StateSet {
   /** Distinct states stored. */

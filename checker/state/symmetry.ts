@@ -13,7 +13,7 @@
 // by those bits. Canonical forms are compared, hashed and stored like any
 // state, so the visited set does not change.
 
-import { ModelError } from './errors.js';
+import { ModelError } from '../errors.js';
 import type { Layout } from './layout.js';
 
 export interface SymmetrySpec {

@@ -10,9 +10,9 @@
 // it stored, as in the partitioned search.
 
 import { workerData } from 'node:worker_threads';
-import { fingerprint, lastLo } from './hash.js';
-import { NO_PARENT } from './explore.js';
-import { SharedFingerprintSet } from './sharedset.js';
+import { fingerprint, lastLo } from '../state/hash.js';
+import { NO_PARENT } from '../search/explore.js';
+import { SharedFingerprintSet } from '../store/sharedset.js';
 import type { FrontierChunk, SharedWorkerSetup, ToSharedWorker, WorkerSummary } from './parallelProtocol.js';
 import { onMessages, post, postRecords, runWorker, summaryOf, workerExploration } from './workerCommon.js';
 

@@ -5,8 +5,8 @@
 // otherwise the bound would hide states that lie within it. Traces found by
 // DFS are valid but not necessarily shortest.
 
-import { fingerprint, lastLo } from './hash.js';
-import { GrowableU32 } from './growable.js';
+import { fingerprint, lastLo } from '../state/hash.js';
+import { GrowableU32 } from '../store/growable.js';
 import { NO_PARENT, type Exploration } from './explore.js';
 
 class PendingStack {

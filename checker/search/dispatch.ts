@@ -9,7 +9,7 @@
 // load from a known block. On the KVM model this made guard evaluation 1.5 to
 // 2 times as fast (docs/performance.md).
 
-import type { ActionFamily } from './model.js';
+import type { ActionFamily } from '../model.js';
 
 /**
  * Instances per generated function: V8's optimising compiler gives up on
