@@ -53,7 +53,15 @@ export interface StepProperty<V> {
   check(before: V, action: ActionInstance, after: V): boolean;
 }
 export type Property<V> = InvariantProperty<V> | StepProperty<V>;
-export type PropertyKind = 'invariant' | 'step' | 'deadlock';
+/**
+ * What a property constrains: one state (`invariant`), one step (`step`), the
+ * end of a run (`deadlock`), or whole infinite runs under fairness: <>p
+ * (`eventually`), [](p => <>q) (`leadsTo`), []<>p (`alwaysEventually`).
+ */
+export type PropertyKind = 'invariant' | 'step' | 'deadlock' | 'eventually' | 'leadsTo' | 'alwaysEventually';
+
+/** The kinds whose counterexamples are infinite runs, shown as a lasso. */
+export const LIVENESS_KINDS: readonly PropertyKind[] = ['eventually', 'leadsTo', 'alwaysEventually'];
 
 export function invariant<V>(name: string, check: (s: V) => boolean, doc?: string): InvariantProperty<V> {
   return { kind: 'invariant', name, check, ...(doc ? { doc } : {}) };

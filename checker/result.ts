@@ -47,6 +47,12 @@ export interface Trace {
   readonly initIndex: number;
   readonly states: readonly Uint32Array[];
   readonly actions: readonly ActionInstance[];
+  /**
+   * Liveness counterexamples are lassos: the run goes on forever by
+   * repeating `actions[loopStart..]`, which lead from `states[loopStart]`
+   * back to a state equal to it (the last state). Absent for finite traces.
+   */
+  readonly loopStart?: number;
 }
 
 export interface PropertyResult {
