@@ -90,10 +90,14 @@ describe('examples', () => {
     expect(last[0]! >>> 2).toBe(4); // big is packed after the 2-bit small jug
   });
 
-  it("peterson: 20 states, 34 transitions, mutual exclusion and no deadlock", () => {
+  it("peterson: 20 states, 34 transitions, mutual exclusion, no starvation and no deadlock", () => {
     const r = checkModel(peterson, {});
     expect([r.stats.distinct, r.stats.transitions]).toEqual([20, 34]);
-    expect(r.properties.map((p) => p.verdict)).toEqual(['holds', 'holds']);
+    expect(r.properties.map((p) => [p.name, p.kind, p.verdict])).toEqual([
+      ['mutualExclusion', 'invariant', 'holds'],
+      ['waitLeadsToCritical', 'leadsTo', 'holds'],
+      ['deadlock', 'deadlock', 'holds'],
+    ]);
     expect(r.neverFired).toEqual([]);
   });
 

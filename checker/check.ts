@@ -5,15 +5,46 @@
 import { bfs } from './search/bfs.js';
 import { dfs } from './search/dfs.js';
 import { Exploration, type Violation } from './search/explore.js';
-import { compileModel, type CompiledModel, type ModelDefinition } from './model.js';
-import type { CheckOptions, CheckResult, PropertyResult, StopReason, Strategy, Trace, Verdict } from './result.js';
+import { compileModel, fairnessActors, type CompiledModel, type FairnessMode, type ModelDefinition } from './model.js';
+import type { CheckOptions, CheckResult, FairnessUsed, PropertyResult, StopReason, Strategy, Trace, Verdict } from './result.js';
 import { Stepper } from './search/stepper.js';
-import { ModelError } from './errors.js';
+import { ModelError, UsageError } from './errors.js';
+import { conditionsOf, GraphRecorder } from './liveness/graph.js';
+import { findLassos, type Lasso } from './liveness/analysis.js';
+import { findStuck } from './liveness/stuck.js';
+
+/** The model's selected properties need the state graph: liveness, or deadlock under stuttering. */
+export function needsGraph(m: CompiledModel): boolean {
+  return m.liveness.length > 0 || (m.checkDeadlock && m.stutterFamilies !== undefined);
+}
+
+/** Refuse a check that cannot give liveness properties (or deadlock under stuttering) a sound verdict. */
+export function assertLivenessCheckable(m: CompiledModel, opts: CheckOptions, workers = 1): void {
+  if (!needsGraph(m)) return;
+  const names = [...m.liveness.map((p) => p.name), ...(m.checkDeadlock && m.stutterFamilies !== undefined ? ['deadlock (with stuttering steps)'] : [])];
+  const why = (what: string) =>
+    new UsageError(
+      `${names.length > 1 ? 'properties' : 'property'} ${names.join(', ')} cannot be checked ${what}; leave ${names.length > 1 ? 'them' : 'it'} out, or choose other properties with --property`,
+    );
+  if ((opts.strategy ?? 'bfs') !== 'bfs') throw why('by a depth-first search (it needs the state graph a breadth-first search records)');
+  if (opts.symmetry) throw why('with --symmetry (fairness per vCPU thread does not survive the quotient by permutations)');
+  if (workers > 1) throw why('by several workers (the liveness graph is recorded by one thread)');
+}
 
 export function check(m: CompiledModel, opts: CheckOptions = {}): CheckResult {
   const strategy = opts.strategy ?? 'bfs';
-  const x = new Exploration(m, opts, strategy === 'dfs' && opts.maxDepth !== undefined);
-  const frontierPeak = strategy === 'bfs' ? bfs(x) : dfs(x);
+  assertLivenessCheckable(m, opts);
+  const graph = needsGraph(m);
+  const x = new Exploration(m, opts, (strategy === 'dfs' && opts.maxDepth !== undefined) || graph);
+  const actors = m.liveness.length ? fairnessActors(m, opts.fairness ?? 'model') : [];
+  const rec = graph ? new GraphRecorder(m, actors, conditionsOf(m)) : undefined;
+  x.graphBytes = rec;
+  const frontierPeak = strategy === 'bfs' ? bfs(x, rec) : dfs(x);
+  const lassos = rec ? findLassos(m, rec, (id) => x.pathTo(id)) : undefined;
+  if (rec?.stuttering) {
+    const stuck = findStuck(rec);
+    if (stuck >= 0) x.violations[m.properties.length - 1] = { property: m.properties.length - 1, stateId: stuck, instance: -1 };
+  }
   return assembleResult(m, {
     strategy,
     exact: x.set.exact,
@@ -31,6 +62,16 @@ export function check(m: CompiledModel, opts: CheckOptions = {}): CheckResult {
     visitedBytes: x.set.bytes,
     parentBytes: x.parents.bytes + x.via.bytes,
     frontierPeak,
+    ...(rec && lassos
+      ? {
+          liveness: {
+            lassos,
+            fairness: { mode: opts.fairness ?? 'model', actors: actors.map((a) => ({ name: a.name, kind: a.kind })) },
+            graphBytes: rec.bytes,
+            edges: rec.target.length,
+          },
+        }
+      : {}),
   });
 }
 
@@ -55,11 +96,24 @@ export interface SearchOutcome {
   readonly parentBytes: number;
   readonly frontierPeak: number;
   readonly workers?: number;
+  /** What the liveness analysis found, when the model has liveness properties. */
+  readonly liveness?: {
+    readonly lassos: readonly (Lasso | undefined)[];
+    readonly fairness: FairnessUsed;
+    readonly graphBytes: number;
+    readonly edges: number;
+  };
 }
 
 export function assembleResult(m: CompiledModel, o: SearchOutcome): CheckResult {
   const complete = !o.truncated;
+  const lassoOf = new Map<number, Lasso>();
+  o.liveness?.lassos.forEach((l, k) => {
+    if (l) lassoOf.set(m.livenessIndex[k]!, l);
+  });
   const properties: PropertyResult[] = m.properties.map((p, i) => {
+    const lasso = lassoOf.get(i);
+    if (lasso) return { name: p.name, kind: p.kind, doc: p.doc, verdict: 'violated', trace: lassoTrace(m, lasso, o.liveness!.fairness.mode) };
     const v = o.violations[i];
     const verdict: Verdict = v ? 'violated' : complete ? 'holds' : 'unknown';
     return { name: p.name, kind: p.kind, doc: p.doc, verdict, ...(v ? { trace: rebuildTrace(m, o, v) } : {}) };
@@ -87,7 +141,9 @@ export function assembleResult(m: CompiledModel, o: SearchOutcome): CheckResult 
       stateBytes: m.words * 4,
       workers: o.workers ?? 1,
       ...(o.unreduced ? { unreduced: o.unreduced } : {}),
+      ...(o.liveness ? { graphBytes: o.liveness.graphBytes, edges: o.liveness.edges } : {}),
     },
+    ...(o.liveness && m.liveness.length ? { fairness: o.liveness.fairness } : {}),
     coverage,
     neverFired: coverage.filter((c) => c.count === 0).map((c) => c.label),
     collisionProbability: o.exact ? 0 : (n * Math.max(0, o.transitions + m.inits.length - n)) / 2 ** 64,
@@ -97,6 +153,21 @@ export function assembleResult(m: CompiledModel, o: SearchOutcome): CheckResult 
 /** Compile with the given parameters and check. */
 export function checkModel(def: ModelDefinition, params: Readonly<Record<string, number>> = {}, opts: CheckOptions = {}): CheckResult {
   return check(compileModel(def, params), opts);
+}
+
+/** A lasso as a trace: replayed, and checked to close on itself. */
+function lassoTrace(m: CompiledModel, l: Lasso, fairness: FairnessMode): Trace {
+  const p = m.properties[m.livenessIndex[l.property]!]!;
+  const t = replayInstances(m, l.init, [...l.prefix, ...l.cycle], p.name, p.kind);
+  const loopStart = l.prefix.length;
+  const first = t.states[loopStart]!;
+  const last = t.states[t.states.length - 1]!;
+  if (!first.every((w, k) => w === last[k])) {
+    throw new Error(`internal: the lasso for ${p.name} does not close (a fingerprint collision?); run again with --exact`);
+  }
+  const live = m.liveness[l.property]!;
+  const about = l.subject !== undefined ? { subject: l.subject, subjectName: `${live.overName ?? 'value'} ${l.subject}` } : {};
+  return { ...t, loopStart, ...about, fairness };
 }
 
 function rebuildTrace(m: CompiledModel, o: SearchOutcome, v: Violation): Trace {

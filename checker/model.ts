@@ -74,12 +74,110 @@ export function stepProperty<V>(
   return { kind: 'step', name, check, ...(doc ? { doc } : {}) };
 }
 
+/**
+ * A property of infinite runs. With `over`, one instance per value k, each
+ * checked on its own (the property is their conjunction): "every vCPU i
+ * eventually enters" is one property over the vCPUs. `p` and `q` get k.
+ *
+ * - eventually(q): every fair run from an initial state reaches a q-state.
+ * - leadsTo(p, q): every fair run that passes a p-state reaches a q-state
+ *   then or later ([](p => <>q)).
+ * - alwaysEventually(q): every fair run passes q-states forever ([]<>q).
+ *
+ * A run is infinite: it takes steps forever, or ends in a state where no
+ * step is enabled and stays there. "Fair" is the fairness the check uses
+ * (the model's `fairness` declarations unless told otherwise).
+ */
+export interface LivenessProperty<V> {
+  readonly kind: 'eventually' | 'leadsTo' | 'alwaysEventually';
+  readonly name: string;
+  readonly doc?: string;
+  readonly over?: readonly number[];
+  /** What a value of `over` is, for people reading a counterexample ("vCPU" gives "for vCPU 1"). */
+  readonly overName?: string;
+  /** The trigger of `leadsTo`; true for the other kinds. */
+  readonly p?: (s: V, k: number) => boolean;
+  /** The goal. */
+  readonly q: (s: V, k: number) => boolean;
+}
+
+export interface LivenessOptions {
+  readonly doc?: string;
+  /** Check one instance of the property for each of these values (passed to p and q). */
+  readonly over?: readonly number[];
+  /** What a value of `over` is ("vCPU"), for counterexamples. */
+  readonly overName?: string;
+}
+
+function livenessOptions(o: string | LivenessOptions | undefined): LivenessOptions {
+  return typeof o === 'string' ? { doc: o } : (o ?? {});
+}
+
+/** <>q: every fair run from an initial state reaches a state where q holds. */
+export function eventually<V>(name: string, q: (s: V, k: number) => boolean, opts?: string | LivenessOptions): LivenessProperty<V> {
+  return { kind: 'eventually', name, q, ...livenessOptions(opts) };
+}
+
+/** [](p => <>q): from every state where p holds, every fair run reaches q (then or later). */
+export function leadsTo<V>(
+  name: string,
+  p: (s: V, k: number) => boolean,
+  q: (s: V, k: number) => boolean,
+  opts?: string | LivenessOptions,
+): LivenessProperty<V> {
+  return { kind: 'leadsTo', name, p, q, ...livenessOptions(opts) };
+}
+
+/** []<>q: on every fair run, q holds infinitely often. */
+export function alwaysEventually<V>(name: string, q: (s: V, k: number) => boolean, opts?: string | LivenessOptions): LivenessProperty<V> {
+  return { kind: 'alwaysEventually', name, q, ...livenessOptions(opts) };
+}
+
+/**
+ * Fairness of an actor: a set of action families (one actor per value of
+ * argument `per`, when given: "vCPU thread i"). Weak: if the actor stays
+ * enabled forever, it takes a step infinitely often. Strong: if it is
+ * enabled infinitely often, it takes a step infinitely often. An actor is
+ * enabled in a state when one of its action instances is.
+ */
+export interface FairnessDecl {
+  readonly kind: 'weak' | 'strong';
+  readonly name: string;
+  readonly actions: readonly string[];
+  /** Split into one actor per value of this argument of the actions (0-based). */
+  readonly per?: number;
+  readonly doc?: string;
+}
+
+export function weakFairness(name: string, actions: readonly string[], opts: { per?: number; doc?: string } = {}): FairnessDecl {
+  return { kind: 'weak', name, actions, ...opts };
+}
+export function strongFairness(name: string, actions: readonly string[], opts: { per?: number; doc?: string } = {}): FairnessDecl {
+  return { kind: 'strong', name, actions, ...opts };
+}
+
+/**
+ * Steps that do not count as progress for deadlock checking: a state whose
+ * enabled steps all stutter is stuck (unless it is a legal end). Every step
+ * that leaves the state unchanged stutters too.
+ */
+export interface StutteringDecl<V> {
+  /** Families whose every step stutters (an observer's read, a tick of time). */
+  readonly families?: readonly string[];
+  /** Any other stuttering step (a vCPU that only re-enters the guest). */
+  readonly step?: (before: V, action: ActionInstance, after: V) => boolean;
+}
+
 export interface ModelInstance<B extends BlockSpec = BlockSpec> {
   readonly layout: Layout<B>;
   /** One initial state, or several; each starts from all fields at their minimum. */
   readonly init: ((s: StateView<B>) => void) | ReadonlyArray<(s: StateView<B>) => void>;
   readonly actions: ReadonlyArray<ActionFamily<StateView<B>>>;
-  readonly properties?: ReadonlyArray<Property<StateView<B>>>;
+  readonly properties?: ReadonlyArray<Property<StateView<B>> | LivenessProperty<StateView<B>>>;
+  /** Who is guaranteed to make progress, for liveness properties (see FairnessDecl). */
+  readonly fairness?: readonly FairnessDecl[];
+  /** Steps that are not progress, for deadlock checking (see StutteringDecl). */
+  readonly stuttering?: StutteringDecl<StateView<B>>;
   /**
    * Deadlock checking: a reachable state with no enabled action is a
    * violation unless `legalEnd` accepts it. On by default.
@@ -178,6 +276,19 @@ export interface CompiledModel {
   readonly explain: ((before: any, action: ActionInstance, after: any) => string | undefined) | undefined;
   /** The model's declared symmetry, compiled; used only when a check asks for it. */
   readonly symmetry: Symmetry | undefined;
+  /** Liveness properties, in declaration order. */
+  readonly liveness: ReadonlyArray<LivenessProperty<any>>;
+  /** Position in `properties` of each liveness property. */
+  readonly livenessIndex: readonly number[];
+  /** The model's fairness declarations (compiled into actors per check: `fairnessActors`). */
+  readonly fairness: readonly FairnessDecl[];
+  /**
+   * Stuttering steps for deadlock checking: per instance, 1 if its family
+   * always stutters. Undefined when the model declares no stuttering (then
+   * only a state with no enabled step is a deadlock).
+   */
+  readonly stutterFamilies: Uint8Array | undefined;
+  readonly stutterStep: ((before: any, action: ActionInstance, after: any) => boolean) | undefined;
 }
 
 function cartesian(domains: readonly (readonly number[])[]): number[][] {
@@ -238,6 +349,27 @@ export function compileModel(def: ModelDefinition, given: Readonly<Record<string
   }
   const invariants = props.filter((p): p is InvariantProperty<any> => p.kind === 'invariant');
   const stepProperties = props.filter((p): p is StepProperty<any> => p.kind === 'step');
+  const liveness = props.filter((p): p is LivenessProperty<any> => LIVENESS_KINDS.includes(p.kind));
+  for (const p of liveness) {
+    if (typeof p.q !== 'function' || (p.kind === 'leadsTo' && typeof p.p !== 'function')) {
+      throw new ModelError(`model ${def.name}: liveness property ${p.name} needs its predicate${p.kind === 'leadsTo' ? 's p and q' : ''}`);
+    }
+    if (p.over && p.over.length === 0) throw new ModelError(`model ${def.name}: liveness property ${p.name} has an empty 'over'`);
+  }
+  const familyNames = new Set(families.map((f) => f.name));
+  const fairness = inst.fairness ?? [];
+  for (const f of fairness) {
+    for (const a of f.actions) {
+      if (!familyNames.has(a)) throw new ModelError(`model ${def.name}: fairness ${f.name} names no action family '${a}'`);
+    }
+  }
+  const stutter = inst.stuttering;
+  for (const a of stutter?.families ?? []) {
+    if (!familyNames.has(a)) throw new ModelError(`model ${def.name}: stuttering names no action family '${a}'`);
+  }
+  const stutterFamilies = stutter
+    ? Uint8Array.from(instances, (i) => (stutter.families?.includes(i.family) ? 1 : 0))
+    : undefined;
   const dl = inst.deadlock ?? true;
   const checkDeadlock = dl !== false;
   const legalEnd = typeof dl === 'object' ? dl.legalEnd : undefined;
@@ -269,7 +401,44 @@ export function compileModel(def: ModelDefinition, given: Readonly<Record<string
     properties,
     invariantIndex: invariants.map((p) => props.indexOf(p)),
     stepIndex: stepProperties.map((p) => props.indexOf(p)),
+    liveness,
+    livenessIndex: liveness.map((p) => props.indexOf(p)),
+    fairness,
+    stutterFamilies,
+    stutterStep: stutter?.step,
   };
+}
+
+/** Which fairness a check assumes: none, the model's declarations, or every action instance weakly or strongly fair. */
+export type FairnessMode = 'none' | 'weak' | 'strong' | 'model';
+
+/** One actor that fairness speaks of: a set of action instances. */
+export interface FairActor {
+  readonly name: string;
+  readonly kind: 'weak' | 'strong';
+  readonly instances: readonly number[];
+}
+
+/** The actors a check under `mode` treats as fair. */
+export function fairnessActors(m: CompiledModel, mode: FairnessMode = 'model'): FairActor[] {
+  if (mode === 'none') return [];
+  if (mode === 'weak' || mode === 'strong') return m.instances.map((i) => ({ name: i.label, kind: mode, instances: [i.index] }));
+  const out: FairActor[] = [];
+  for (const f of m.fairness) {
+    const members = m.instances.filter((i) => f.actions.includes(i.family));
+    if (f.per === undefined) {
+      if (members.length) out.push({ name: f.name, kind: f.kind, instances: members.map((i) => i.index) });
+      continue;
+    }
+    const byValue = new Map<number, number[]>();
+    for (const i of members) {
+      const v = i.args[f.per];
+      if (v === undefined) throw new ModelError(`model ${m.name}: fairness ${f.name} splits on argument ${f.per}, which ${i.family} does not have`);
+      byValue.set(v, [...(byValue.get(v) ?? []), i.index]);
+    }
+    for (const [v, instances] of [...byValue].sort((a, b) => a[0] - b[0])) out.push({ name: `${f.name}(${v})`, kind: f.kind, instances });
+  }
+  return out;
 }
 
 /** Find an action instance by its label (`vcpuEnter(1)`). */
@@ -290,15 +459,31 @@ export function selectProperties(m: CompiledModel, names: readonly string[]): Co
   const keep = new Set(names);
   const invariants = m.invariants.filter((p) => keep.has(p.name));
   const stepProperties = m.stepProperties.filter((p) => keep.has(p.name));
+  const liveness = m.liveness.filter((p) => keep.has(p.name));
   const properties = m.properties.filter((p) => keep.has(p.name));
   const at = (name: string) => properties.findIndex((p) => p.name === name);
   return {
     ...m,
     invariants,
     stepProperties,
+    liveness,
     checkDeadlock: m.checkDeadlock && keep.has('deadlock'),
     properties,
     invariantIndex: invariants.map((p) => at(p.name)),
     stepIndex: stepProperties.map((p) => at(p.name)),
+    livenessIndex: liveness.map((p) => at(p.name)),
   };
+}
+
+/**
+ * The model checking only what any search can decide on its own: invariants,
+ * step properties, and deadlock unless it needs the state graph (stuttering
+ * declared). For depth-first, parallel and symmetric searches.
+ */
+export function safetyOnly(m: CompiledModel): CompiledModel {
+  const graphDeadlock = m.stutterFamilies !== undefined;
+  return selectProperties(
+    m,
+    m.properties.filter((p) => p.kind === 'invariant' || p.kind === 'step' || (p.kind === 'deadlock' && !graphDeadlock)).map((p) => p.name),
+  );
 }

@@ -1,7 +1,7 @@
 // Options in, results out: a result is plain data that the CLI prints and
 // tests assert on.
 
-import type { ActionInstance, Params, PropertyKind } from './model.js';
+import type { ActionInstance, FairnessMode, Params, PropertyKind } from './model.js';
 
 export type Strategy = 'bfs' | 'dfs';
 export type Verdict = 'holds' | 'violated' | 'unknown';
@@ -30,6 +30,8 @@ export interface CheckOptions {
   readonly exact?: boolean;
   /** Symmetry reduction over the model's declared interchangeable elements. */
   readonly symmetry?: boolean;
+  /** The fairness liveness properties are checked under (default: the model's declarations). */
+  readonly fairness?: FairnessMode;
   readonly onProgress?: (p: Progress) => void;
   readonly progressIntervalMs?: number;
   /** Called once for every distinct state found (tests, exports). */
@@ -53,6 +55,18 @@ export interface Trace {
    * back to a state equal to it (the last state). Absent for finite traces.
    */
   readonly loopStart?: number;
+  /** For a property checked `over` several values: the value this counterexample is about. */
+  readonly subject?: number;
+  /** The same for people: "vCPU 1" (the property's `overName` and the value). */
+  readonly subjectName?: string;
+  /** The fairness the lasso is fair under. */
+  readonly fairness?: FairnessMode;
+}
+
+/** The fairness a liveness check assumed, as data for people and files. */
+export interface FairnessUsed {
+  readonly mode: FairnessMode;
+  readonly actors: readonly { readonly name: string; readonly kind: 'weak' | 'strong' }[];
 }
 
 export interface PropertyResult {
@@ -93,6 +107,9 @@ export interface Stats {
    * space, summed from the size of each stored state's orbit.
    */
   readonly unreduced?: { readonly distinct: number; readonly transitions: number };
+  /** With liveness properties: bytes of the recorded state graph, and its edges. */
+  readonly graphBytes?: number;
+  readonly edges?: number;
 }
 
 export interface CheckResult {
@@ -104,6 +121,8 @@ export interface CheckResult {
   readonly complete: boolean;
   readonly stopReason?: StopReason;
   readonly properties: readonly PropertyResult[];
+  /** With liveness properties: the fairness they were checked under. */
+  readonly fairness?: FairnessUsed;
   readonly stats: Stats;
   readonly coverage: readonly CoverageEntry[];
   /** Labels of action instances that never fired. */

@@ -1,7 +1,7 @@
 // Peterson's mutual exclusion for two processes, one shared variable write
 // per step. With `swapped=1` each process writes `turn` before raising its
 // flag, the textbook mistake that lets both into the critical section.
-import { array, bool, defineLayout, defineModel, enumOf, int, invariant, modelOf } from '../checker/index.js';
+import { array, bool, defineLayout, defineModel, enumOf, int, invariant, leadsTo, modelOf, weakFairness } from '../checker/index.js';
 
 export const Pc = { idle: 0, setTurn: 1, setFlag: 2, wait: 3, critical: 4 } as const;
 
@@ -67,7 +67,15 @@ export default defineModel({
           (s) => !(s.proc[0]!.pc === Pc.critical && s.proc[1]!.pc === Pc.critical),
           'at most one process is in its critical section',
         ),
+        leadsTo(
+          'waitLeadsToCritical',
+          (s, i) => s.proc[i]!.pc === Pc.wait,
+          (s, i) => s.proc[i]!.pc === Pc.critical,
+          { over: me, doc: 'a process waiting at the door eventually enters its critical section (no starvation)' },
+        ),
       ],
+      // Each process, once it has asked to enter, keeps taking its steps.
+      fairness: [weakFairness('process', ['yieldTurn', 'enter', 'leave'], { per: 0 })],
     });
   },
 });

@@ -2,7 +2,7 @@
 // verdicts and counterexample lengths, and the same errors.
 import { describe, expect, it } from 'vitest';
 import { fileURLToPath } from 'node:url';
-import { checkModel, checkParallel, compileModel, selectProperties, UsageError, type CheckResult, type ModelDefinition } from '../index.js';
+import { check, checkModel, checkParallel, compileModel, safetyOnly, selectProperties, UsageError, type CheckResult, type ModelDefinition } from '../index.js';
 import diehard from '../../examples/diehard.js';
 import peterson from '../../examples/peterson.js';
 import { registryModule, resolveModel } from '../../cli/registry.js';
@@ -20,9 +20,10 @@ function summary(r: CheckResult) {
   };
 }
 
+/** One thread and several on the same model, safety properties only (the liveness graph is one thread's: see check.ts). */
 async function both(def: ModelDefinition, source: { module: string; export?: string; args?: string[] }, params: Record<string, number>, workers: number, continueAfterViolation = true) {
-  const m = compileModel(def, params);
-  const one = checkModel(def, params, { continueAfterViolation });
+  const m = safetyOnly(compileModel(def, params));
+  const one = check(m, { continueAfterViolation });
   const many = await checkParallel(m, source, { workers, continueAfterViolation });
   return { one, many };
 }
@@ -51,7 +52,7 @@ describe('checkParallel', () => {
   it('a KVM design through the registry: same states, transitions and verdicts', async () => {
     const def = await resolveModel('v3');
     const source = { module: registryModule, export: 'resolveModel', args: ['v3'] };
-    const { one, many } = await both(def, source, { vcpus: 2, suspends: 1 }, 2);
+    const { one, many } = await both(def, source, { vcpus: 2, suspends: 2 }, 2);
     expect(summary(many)).toEqual(summary(one));
     expect(many.properties.some((p) => p.verdict === 'violated')).toBe(true);
   });
@@ -82,9 +83,10 @@ describe('checkParallel', () => {
     const def = await resolveModel('v3');
     const params = { vcpus: 2, suspends: 2 };
     const source = { module: registryModule, export: 'resolveModel', args: ['v3'] };
-    const one = checkModel(def, params, { continueAfterViolation: true });
+    const m = safetyOnly(compileModel(def, params));
+    const one = check(m, { continueAfterViolation: true });
     for (const workers of [2, 3]) {
-      const many = await checkParallel(compileModel(def, params), source, { workers, continueAfterViolation: true, growAhead: false });
+      const many = await checkParallel(m, source, { workers, continueAfterViolation: true, growAhead: false });
       expect(summary(many)).toEqual(summary(one));
     }
     expect(one.stats.distinct).toBe(63492);
@@ -94,8 +96,9 @@ describe('checkParallel', () => {
     const def = await resolveModel('v3');
     const params = { vcpus: 2, suspends: 1 };
     const source = { module: registryModule, export: 'resolveModel', args: ['v3'] };
-    const exactOne = checkModel(def, params, { continueAfterViolation: true, exact: true });
-    const exactMany = await checkParallel(compileModel(def, params), source, { workers: 2, continueAfterViolation: true, exact: true });
+    const m = safetyOnly(compileModel(def, params));
+    const exactOne = check(m, { continueAfterViolation: true, exact: true });
+    const exactMany = await checkParallel(m, source, { workers: 2, continueAfterViolation: true, exact: true });
     expect(summary(exactMany)).toEqual(summary(exactOne));
     expect(exactMany.exact).toBe(true);
     process.env.CLOCKCHECK_PARALLEL = 'partitioned';
@@ -110,8 +113,9 @@ describe('checkParallel', () => {
   it('a depth bound cuts the search at the same level, with the same unknown verdicts', async () => {
     const def = await resolveModel('v3');
     const params = { vcpus: 2 };
-    const one = checkModel(def, params, { continueAfterViolation: true, maxDepth: 9 });
-    const many = await checkParallel(compileModel(def, params), { module: registryModule, export: 'resolveModel', args: ['v3'] }, { workers: 3, continueAfterViolation: true, maxDepth: 9 });
+    const m = safetyOnly(compileModel(def, params));
+    const one = check(m, { continueAfterViolation: true, maxDepth: 9 });
+    const many = await checkParallel(m, { module: registryModule, export: 'resolveModel', args: ['v3'] }, { workers: 3, continueAfterViolation: true, maxDepth: 9 });
     expect(summary(many)).toEqual(summary(one));
     expect(many.complete).toBe(false);
     expect(many.properties.filter((p) => p.verdict === 'unknown').length).toBeGreaterThan(0);
@@ -130,8 +134,15 @@ describe('checkParallel', () => {
     await expect(checkParallel(m, exampleSource('peterson.ts'), { workers: 2, strategy: 'dfs' })).rejects.toThrow(/breadth-first only/);
   });
 
-  it('a worker that cannot load the model fails the run with its message', async () => {
+  it('refuses liveness properties, whose graph one thread records, with one line', async () => {
     const m = compileModel(peterson, {});
+    await expect(checkParallel(m, exampleSource('peterson.ts'), { workers: 2 })).rejects.toThrow(
+      /property waitLeadsToCritical cannot be checked by several workers/,
+    );
+  });
+
+  it('a worker that cannot load the model fails the run with its message', async () => {
+    const m = safetyOnly(compileModel(peterson, {}));
     await expect(checkParallel(m, { module: exampleSource('peterson.ts').module, export: 'nothing' }, { workers: 2 })).rejects.toThrow(/export nothing is not a model definition/);
   });
 });

@@ -21,6 +21,7 @@
 // workers' parent records.
 
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
+import { assertLivenessCheckable } from '../check.js';
 import { bundledWorker } from '../runtime/workerBundle.js';
 import { checkParallelShared } from './parallelShared.js';
 import { UsageError } from '../errors.js';
@@ -52,6 +53,7 @@ export async function checkParallel(m: CompiledModel, source: ModelSource, opts:
   if ((opts.strategy ?? 'bfs') !== 'bfs') throw new UsageError('parallel search is breadth-first only; use --strategy bfs or one worker');
   if (opts.symmetry && !m.symmetry) throw new UsageError(`model ${m.name} declares no symmetry`);
   if (opts.onState) throw new UsageError('onState is not available in a parallel search');
+  assertLivenessCheckable(m, opts, N);
   if (!opts.exact && process.env.CLOCKCHECK_PARALLEL !== 'partitioned') return checkParallelShared(m, source, opts);
   const started = performance.now();
   const pool = new WorkerPool();

@@ -47,12 +47,22 @@ export class Exploration {
   idStride = 1;
   idBase = 0;
   stopReason: StopReason | undefined;
+  /** After `add` answered -1 for a state already stored: its id (when the set keeps ids), else -1. */
+  foundId = -1;
+  /** The liveness graph being recorded, if any: its growth counts against the memory budget. */
+  graphBytes: { readonly growthBytes: number } | undefined;
   /** True when some state was left unexpanded by a bound, so verdicts cannot be `holds`. */
   truncated = false;
   readonly started = performance.now();
   private lastProgress: number;
   private nextCheck = 0;
   private readonly deadlockIndex: number;
+  /**
+   * The model declares stuttering steps: a state is stuck when only
+   * stuttering can ever happen again, which the liveness graph decides
+   * (liveness/stuck.ts), not a look at the state's own steps.
+   */
+  readonly deadlockByGraph: boolean;
   private open: number;
   // Its own view: the stepper's `next` stays bound to the successor buffer.
   private readonly stateView: any;
@@ -71,6 +81,7 @@ export class Exploration {
     this.coverage = new Float64Array(m.instances.length);
     this.violations = m.properties.map(() => undefined);
     this.deadlockIndex = m.checkDeadlock ? m.properties.length - 1 : -1;
+    this.deadlockByGraph = m.checkDeadlock && m.stutterFamilies !== undefined;
     this.open = m.properties.length;
     this.lastProgress = this.started;
     this.stateView = m.layout.view();
@@ -116,14 +127,19 @@ export class Exploration {
       // A growth allocates the new array while the old one is still live, so
       // count the whole new array against the budget.
       const setGrowth = this.set.nextGrowthBytes > this.set.bytes ? this.set.nextGrowthBytes : 0;
-      const growth = setGrowth + this.parents.growthBytes + this.via.growthBytes;
+      const growth = setGrowth + this.parents.growthBytes + this.via.growthBytes + (this.graphBytes?.growthBytes ?? 0);
       if (growth > 0 && process.memoryUsage.rss() + growth > budget) {
         this.stop('memory');
+        this.foundId = -1;
         return -1;
       }
     }
     const id = this.set.size;
-    if (this.set.insert(words, off, hi, lo, id) !== -1) return -1;
+    const found = this.set.insert(words, off, hi, lo, id);
+    if (found !== -1) {
+      this.foundId = found;
+      return -1;
+    }
     this.parents.push(parent);
     this.via.push(via);
     if (this.sym) this.unreducedDistinct += this.sym.orbit(words, off);
@@ -178,7 +194,7 @@ export class Exploration {
 
   /** Called for an expanded state that had no enabled action. */
   deadlocked(words: Uint32Array, off: number, id: number): void {
-    if (this.deadlockIndex < 0 || this.violations[this.deadlockIndex] !== undefined) return;
+    if (this.deadlockIndex < 0 || this.deadlockByGraph || this.violations[this.deadlockIndex] !== undefined) return;
     const legal = this.m.legalEnd;
     if (legal) {
       const v = this.stateView;

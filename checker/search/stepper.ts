@@ -81,6 +81,32 @@ export class Stepper {
     }
   }
 
+  /**
+   * Whether the step just built into `succ` from the state at `words[off..]`
+   * by instance `i` stutters: its family always does, it changes nothing,
+   * or the model's own test says so (models that declare `stuttering`).
+   */
+  stutters(words: Uint32Array, off: number, i: number): boolean {
+    const m = this.m;
+    if (m.stutterFamilies !== undefined && m.stutterFamilies[i] === 1) return true;
+    const succ = this.succ;
+    let same = true;
+    for (let k = 0; k < this.words; k++) {
+      if (succ[k] !== words[off + k]) {
+        same = false;
+        break;
+      }
+    }
+    if (same) return true;
+    const f = m.stutterStep;
+    if (f === undefined) return false;
+    try {
+      return f(this.cur, m.instances[i]!, this.next);
+    } catch (e) {
+      throw wrap(e, 'stuttering test on', m.instances[i]!.label);
+    }
+  }
+
   /** The successor of `state` under instance `i`, or null if not enabled. */
   apply(state: Uint32Array, i: number): Uint32Array | null {
     return this.fire(state, 0, i) ? this.succ.slice() : null;

@@ -2,7 +2,7 @@
 // They grow by half again, not double, so at most a third of the memory they
 // hold is slack.
 
-type Typed = Uint32Array | Uint16Array;
+type Typed = Uint32Array | Uint16Array | Uint8Array;
 
 class Growable<T extends Typed> {
   data: T;
@@ -38,6 +38,12 @@ class Growable<T extends Typed> {
 export class GrowableU32 extends Growable<Uint32Array> {
   constructor(initial = 1024) {
     super((n) => new Uint32Array(n), initial);
+  }
+}
+
+export class GrowableU8 extends Growable<Uint8Array> {
+  constructor(initial = 1024) {
+    super((n) => new Uint8Array(n), initial);
   }
 }
 

@@ -1,0 +1,214 @@
+// The state graph that liveness checking needs, recorded by the breadth-first
+// search as it goes (bfs.ts calls the recorder; no second expansion loop).
+//
+// Safety checking keeps one fingerprint and one parent record per state and
+// forgets transitions. A fair cycle can only be found with the transitions,
+// so the recorder keeps them in compressed sparse rows on typed arrays:
+//
+//   edgeStart[s] .. edgeStart[s + 1]   the edges of state s (ids are BFS
+//                                      order, which is expansion order)
+//   target[e], label[e]                the successor's id and the action
+//                                      instance of edge e
+//   enabled[s * actorWords ..]         which fair actors are enabled in s
+//   marks[s * markBytes ..]            for each liveness condition c, bit 2c:
+//                                      its trigger p holds in s; bit 2c + 1:
+//                                      its goal q holds in s
+//   progress[e]                        (models that declare stuttering) 1 if
+//                                      edge e is progress, 0 if it stutters
+//   endFlags[s]                        bit 0: s is a legal end; bit 1: some
+//                                      step of s leaves the state constraint
+//
+// Per state beyond safety: 4 bytes for the id the visited set keeps, 4 for
+// edgeStart, 4 + 2 (or 1) per edge, 4 per 32 fair actors, 1 per 4
+// conditions. On v3 with 3 vCPUs and 2 suspends (7.1 edges a state) that is
+// about 56 bytes a state: docs/liveness.md.
+
+import { GrowableU32, GrowableU8, growableIndex } from '../store/growable.js';
+import { ModelError } from '../errors.js';
+import type { CompiledModel, FairActor, LivenessProperty } from '../model.js';
+
+/** One instance of a liveness property: the property at one value of its `over`. */
+export interface Condition {
+  /** Index into `model.liveness`. */
+  readonly liveness: number;
+  readonly k: number;
+}
+
+export function conditionsOf(m: CompiledModel): Condition[] {
+  const out: Condition[] = [];
+  m.liveness.forEach((p, liveness) => {
+    for (const k of p.over ?? [0]) out.push({ liveness, k });
+  });
+  return out;
+}
+
+export class GraphRecorder {
+  readonly edgeStart = new GrowableU32();
+  readonly target = new GrowableU32();
+  readonly label: ReturnType<typeof growableIndex>;
+  /** States whose every successor was recorded: ids 0 .. expanded - 1. */
+  expanded = 0;
+  /** First id of each BFS level: level d holds ids levelStart[d] .. levelStart[d + 1] - 1. */
+  readonly levelStart: number[] = [0];
+  /** Ids of the initial states (several initial states may be one state). */
+  readonly initIds: number[] = [];
+  readonly actorWords: number;
+  enabled: Uint32Array;
+  readonly markBytes: number;
+  marks: Uint8Array;
+  /** Per edge, for deadlock under stuttering: 1 if the step is progress. */
+  readonly progress = new GrowableU8();
+  readonly endFlags = new GrowableU8();
+  /** The model declares stuttering and deadlock is checked: edges carry `progress`. */
+  readonly stuttering: boolean;
+  private readonly instanceActors: Uint32Array;
+  private readonly scratch: Uint32Array;
+  private leaves = false;
+  private readonly view: any;
+
+  constructor(
+    readonly m: CompiledModel,
+    readonly actors: readonly FairActor[],
+    readonly conditions: readonly Condition[],
+  ) {
+    this.label = growableIndex(m.instances.length);
+    this.actorWords = Math.ceil(actors.length / 32);
+    this.instanceActors = new Uint32Array(m.instances.length * this.actorWords);
+    actors.forEach((a, j) => {
+      for (const i of a.instances) this.instanceActors[i * this.actorWords + (j >>> 5)]! |= 1 << (j & 31);
+    });
+    this.scratch = new Uint32Array(this.actorWords);
+    this.enabled = new Uint32Array(1024 * this.actorWords);
+    this.markBytes = Math.ceil((2 * conditions.length) / 8);
+    this.marks = new Uint8Array(1024 * this.markBytes);
+    this.view = m.layout.view();
+    this.edgeStart.push(0);
+    this.stuttering = m.checkDeadlock && m.stutterFamilies !== undefined;
+  }
+
+  /** Bytes the next growth of any array would allocate (for the memory budget). */
+  get growthBytes(): number {
+    return this.edgeStart.growthBytes + this.target.growthBytes + this.label.growthBytes + this.progress.growthBytes;
+  }
+
+  get bytes(): number {
+    return (
+      this.edgeStart.bytes + this.target.bytes + this.label.bytes + this.enabled.byteLength + this.marks.byteLength + this.progress.bytes + this.endFlags.bytes
+    );
+  }
+
+  /** A state was stored with this id: evaluate every condition's trigger and goal on it (and whether it may end). */
+  stored(id: number, words: Uint32Array, off: number): void {
+    if (this.stuttering) {
+      this.endFlags.grow(id + 1);
+      this.endFlags.length = Math.max(this.endFlags.length, id + 1);
+      const legal = this.m.legalEnd;
+      if (legal !== undefined) {
+        this.view.bind(words, off);
+        let ok: boolean;
+        try {
+          ok = legal(this.view);
+        } catch (e) {
+          throw new ModelError(`legalEnd threw: ${(e as Error).message}`);
+        }
+        this.endFlags.data[id] = ok ? 1 : 0;
+      }
+    }
+    const B = this.markBytes;
+    if ((id + 1) * B > this.marks.length) {
+      const d = new Uint8Array(Math.ceil((id + 1) * 1.5) * B + B);
+      d.set(this.marks);
+      this.marks = d;
+    }
+    if (B === 0) return;
+    const v = this.view;
+    v.bind(words, off);
+    const live = this.m.liveness;
+    const base = id * B;
+    for (let c = 0; c < this.conditions.length; c++) {
+      const { liveness, k } = this.conditions[c]!;
+      const p: LivenessProperty<any> = live[liveness]!;
+      let trig: boolean;
+      let goal: boolean;
+      try {
+        trig = p.p === undefined ? true : p.p(v, k);
+        goal = p.q(v, k);
+      } catch (e) {
+        throw new ModelError(`liveness property ${p.name} threw: ${(e as Error).message}`);
+      }
+      if (trig) this.marks[base + ((2 * c) >>> 3)]! |= 1 << ((2 * c) & 7);
+      if (goal) this.marks[base + ((2 * c + 1) >>> 3)]! |= 1 << ((2 * c + 1) & 7);
+    }
+  }
+
+  /** The initial state `id` (already `stored`). */
+  initial(id: number): void {
+    if (!this.initIds.includes(id)) this.initIds.push(id);
+  }
+
+  /** State `id` begins its expansion; BFS calls this in id order. */
+  begin(id: number): void {
+    if (id !== this.expanded) throw new Error(`internal: liveness graph expands state ${id}, expected ${this.expanded}`);
+    this.scratch.fill(0);
+    this.leaves = false;
+  }
+
+  /** The state being expanded has a step to a state outside the constraint (it is not stuck). */
+  leavesConstraint(): void {
+    this.leaves = true;
+  }
+
+  /** An edge of the state being expanded, to state `to` by instance `i`; `stutter`: the step is not progress. */
+  edge(to: number, i: number, stutter = false): void {
+    this.target.push(to);
+    this.label.push(i);
+    if (this.stuttering) this.progress.push(stutter ? 0 : 1);
+    const W = this.actorWords;
+    for (let w = 0; w < W; w++) this.scratch[w]! |= this.instanceActors[i * W + w]!;
+  }
+
+  /** The state being expanded has had all its successors recorded. */
+  end(id: number): void {
+    const W = this.actorWords;
+    if ((id + 1) * W > this.enabled.length) {
+      const d = new Uint32Array(Math.ceil((id + 1) * 1.5) * W + W);
+      d.set(this.enabled);
+      this.enabled = d;
+    }
+    for (let w = 0; w < W; w++) this.enabled[id * W + w] = this.scratch[w]!;
+    if (this.leaves && this.stuttering) this.endFlags.data[id]! |= 2;
+    this.edgeStart.push(this.target.length);
+    this.expanded = id + 1;
+  }
+
+  /** BFS moved to depth `d`, whose first state has id `first`. */
+  level(d: number, first: number): void {
+    this.levelStart[d] = first;
+  }
+
+  /** Actor mask words of instance i. */
+  actorsOf(i: number): Uint32Array {
+    return this.instanceActors.subarray(i * this.actorWords, (i + 1) * this.actorWords);
+  }
+
+  trigger(s: number, c: number): boolean {
+    return (this.marks[s * this.markBytes + ((2 * c) >>> 3)]! & (1 << ((2 * c) & 7))) !== 0;
+  }
+
+  goal(s: number, c: number): boolean {
+    return (this.marks[s * this.markBytes + ((2 * c + 1) >>> 3)]! & (1 << ((2 * c + 1) & 7))) !== 0;
+  }
+
+  /** BFS depth of state s (its shortest distance from an initial state). */
+  depth(s: number): number {
+    const L = this.levelStart;
+    let lo = 0;
+    let hi = L.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >>> 1;
+      if (L[mid]! <= s) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  }
+}
