@@ -25,6 +25,8 @@ export interface TraceView {
   readonly kind: string;
   readonly length: number;
   readonly steps: readonly StepView[];
+  /** Lassos: the step the loop goes back to (the loop is steps loopStart+1 .. length). */
+  readonly loopStart?: number;
 }
 
 export function fieldValues(layout: Layout<any>, s: Uint32Array): [string, Value][] {
@@ -57,5 +59,5 @@ export function describeTrace(m: CompiledModel, t: Trace): TraceView {
     observed: observe(s),
     state: layout.toObject(s),
   }));
-  return { property: t.property, kind: t.kind, length: t.actions.length, steps };
+  return { property: t.property, kind: t.kind, length: t.actions.length, steps, ...(t.loopStart !== undefined ? { loopStart: t.loopStart } : {}) };
 }

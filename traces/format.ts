@@ -4,11 +4,12 @@
 // the trace. Decoding validates everything and fails with one line.
 
 import { decode, encode } from '@msgpack/msgpack';
-import type { CompiledModel, Field, PropertyKind, Trace } from '../checker/index.js';
+import { LIVENESS_KINDS, type CompiledModel, type FairnessMode, type Field, type PropertyKind, type Trace } from '../checker/index.js';
 import { describeTrace } from './describe.js';
 
 export const FORMAT = 'clockcheck-trace';
-export const FORMAT_VERSION = 1;
+/** 2: liveness counterexamples (a loop start, the subject, the fairness). Version 1 files still read. */
+export const FORMAT_VERSION = 2;
 
 export class TraceFileError extends Error {
   override name = 'TraceFileError';
@@ -44,6 +45,18 @@ export interface TraceFile {
   readonly observed: readonly Readonly<Record<string, Scalar>>[];
   /** The model's note on each step (`explain`); null for the initial state and plain steps. */
   readonly notes: readonly (string | null)[];
+  /**
+   * Version 2, liveness only (null otherwise): the run repeats actions
+   * loopStart.. forever (states[loopStart] equals the last state; with no
+   * action after it, no step is enabled there and the run stays).
+   */
+  readonly loopStart: number | null;
+  /** The `over` value of the property the lasso is about (e.g. the vCPU), or null. */
+  readonly subject: number | null;
+  /** The same for people ("vCPU 1"), or null. */
+  readonly subjectName: string | null;
+  /** The fairness the lasso is fair under, or null. */
+  readonly fairness: FairnessMode | null;
 }
 
 export interface ModelRef {
@@ -81,6 +94,10 @@ export function traceFileOf(m: CompiledModel, ref: ModelRef, t: Trace, writer: s
     states: t.states.map((s) => s.slice()),
     observed: d.steps.map((s) => ({ ...s.observed })),
     notes: d.steps.map((s) => s.note ?? null),
+    loopStart: t.loopStart ?? null,
+    subject: t.subject ?? null,
+    subjectName: t.subjectName ?? null,
+    fairness: t.fairness ?? null,
   };
 }
 
@@ -135,7 +152,8 @@ function obj(o: Obj, k: string, where: string): Obj {
   return v;
 }
 
-const KINDS: readonly PropertyKind[] = ['invariant', 'step', 'deadlock'];
+const KINDS: readonly PropertyKind[] = ['invariant', 'step', 'deadlock', ...LIVENESS_KINDS];
+const FAIRNESS: readonly FairnessMode[] = ['none', 'weak', 'strong', 'model'];
 const FIELD_KINDS = ['int', 'bool', 'enum'] as const;
 
 export function decodeTrace(bytes: Uint8Array): TraceFile {
@@ -211,6 +229,23 @@ export function decodeTrace(bytes: Uint8Array): TraceFile {
   }
   const notes = arr(raw, 'notes', 'trace');
   if (notes.length !== states.length || notes.some((n) => n !== null && typeof n !== 'string')) fail('trace.notes must be one string or null per state');
+  const live = (LIVENESS_KINDS as readonly string[]).includes(kind);
+  let loopStart: number | null = null;
+  let subject: number | null = null;
+  let subjectName: string | null = null;
+  let fairness: FairnessMode | null = null;
+  if (version >= 2) {
+    if (raw.loopStart !== null) loopStart = int(raw, 'loopStart', 'trace', 0, actions.length);
+    if (raw.subject !== null) subject = int(raw, 'subject', 'trace');
+    if (raw.subjectName !== null) subjectName = str(raw, 'subjectName', 'trace');
+    if (raw.fairness !== null) {
+      const f = str(raw, 'fairness', 'trace');
+      if (!(FAIRNESS as readonly string[]).includes(f)) fail(`trace.fairness "${f}" is not one of ${FAIRNESS.join(', ')}`);
+      fairness = f as FairnessMode;
+    }
+  }
+  if (live && loopStart === null) fail(`trace.loopStart is missing: a ${kind} counterexample is a lasso`);
+  if (!live && loopStart !== null) fail(`trace.loopStart is set, but a ${kind} counterexample is not a lasso`);
   return {
     format: FORMAT,
     version,
@@ -226,6 +261,10 @@ export function decodeTrace(bytes: Uint8Array): TraceFile {
     states,
     observed: observed as Record<string, Scalar>[],
     notes: notes as (string | null)[],
+    loopStart,
+    subject,
+    subjectName,
+    fairness,
   };
 }
 

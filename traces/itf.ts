@@ -30,6 +30,8 @@ export function toItf(t: TraceFile): unknown {
       property: t.property.name,
     },
     vars,
+    // ITF's lasso: the last state loops back to this one.
+    ...(t.loopStart !== null ? { loop: t.loopStart } : {}),
     states: objects.map((o, i) => ({
       '#meta': { index: i, action: i === 0 ? 'init' : t.actions[i - 1]!.label },
       ...Object.fromEntries(Object.entries(o).map(([k, v]) => [k, itfValue(v)])),

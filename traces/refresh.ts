@@ -32,6 +32,8 @@ export interface ManifestEntry {
   readonly variant: string;
   readonly property: string;
   readonly steps: number;
+  /** A lasso's loop start (liveness), or absent. */
+  readonly loopStart?: number;
   /** Replaying against its own variant. */
   readonly replay: 'reproduced';
   /** Replaying the same actions against v3-fixed. */
@@ -61,6 +63,7 @@ export function refresh(dir = REGRESSIONS): ManifestEntry[] {
         variant: c.variant,
         property: p.name,
         steps: p.trace.actions.length,
+        ...(p.trace.loopStart !== undefined ? { loopStart: p.trace.loopStart } : {}),
         replay: 'reproduced',
         againstV3Fixed: replayTrace(t, fixed, false).outcome.kind,
       });

@@ -3,6 +3,8 @@
 
 import {
   compileModel,
+  isStuck,
+  judgeLasso,
   isFieldRangeError,
   ModelError,
   Stepper,
@@ -14,7 +16,7 @@ import { fieldValue, TraceFileError, type Scalar, type TraceFile } from './forma
 
 export type ReplayOutcome =
   | { readonly kind: 'reproduced'; readonly step: number; readonly steps: number }
-  | { readonly kind: 'holds'; readonly steps: number }
+  | { readonly kind: 'holds'; readonly steps: number; readonly reason?: string }
   | {
       readonly kind: 'diverged';
       readonly step: number;
@@ -100,6 +102,7 @@ export function replayTrace(t: TraceFile, def: ModelDefinition, sameVariant: boo
   let s: Uint32Array = init.slice();
   const first = compare(0, s);
   if (first) return first;
+  const states: Uint32Array[] = [s];
   let violation = violatedAt(0, undefined, s) ? 0 : -1;
   for (let i = 1; i <= instances.length; i++) {
     let next: Uint32Array | null;
@@ -114,11 +117,28 @@ export function replayTrace(t: TraceFile, def: ModelDefinition, sameVariant: boo
     if (bad) return bad;
     if (violation < 0 && violatedAt(i, s, next)) violation = i;
     s = next;
+    states.push(s);
   }
-  if (prop.kind === 'deadlock' && violation < 0) {
-    const stuck = m.instances.every((inst) => !st.fire(s, 0, inst.index));
-    view.bind(s, 0);
-    if (stuck && !(m.legalEnd?.(view) ?? false)) violation = instances.length;
+  if (prop.kind === 'deadlock' && violation < 0 && isStuck(m, s) === true) violation = instances.length;
+  if (t.loopStart !== null) {
+    // A lasso: the run repeats the loop forever. It must close, be fair, and miss the goal.
+    const live = m.liveness.find((p) => p.name === prop.name)!;
+    const j = judgeLasso(m, live, states, instances.map((i) => i!.index), t.loopStart, t.fairness ?? 'model');
+    const n = instances.length;
+    if (!j.closes) {
+      const why = n === t.loopStart ? `a step is enabled in state ${n}, so the run does not stay there` : `state ${n} is not state ${t.loopStart}, where the loop starts`;
+      return diverged(n, `the loop does not close: ${why}`);
+    }
+    if (j.unfair) {
+      return {
+        outcome: { kind: 'holds', steps: n, reason: `the loop is not ${j.unfair.kind}ly fair to ${j.unfair.actor} (fairness '${t.fairness ?? 'model'}')` },
+        model: m,
+        variant,
+        sameVariant,
+      };
+    }
+    const outcome: ReplayOutcome = j.violatedFor.length ? { kind: 'reproduced', step: n, steps: n } : { kind: 'holds', steps: n, reason: `a goal state of ${prop.name} lies on the run` };
+    return { outcome, model: m, variant, sameVariant };
   }
   const outcome: ReplayOutcome =
     violation >= 0 ? { kind: 'reproduced', step: violation, steps: instances.length } : { kind: 'holds', steps: instances.length };

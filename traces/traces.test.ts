@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { check, compileModel } from '../checker/index.js';
+import { check, compileModel, instanceByLabel, replayInstances } from '../checker/index.js';
 import { graphModel, graphSpec } from '../checker/test-support/randomModel.js';
 import { kvmModels } from '../specs/kvm.js';
 import { decodeTrace, encodeTrace, FORMAT_VERSION, TraceFileError, traceFileOf, type TraceFile } from './format.js';
@@ -107,7 +107,7 @@ describe('bad trace files', () => {
     const t = decodeTrace(good);
     const raw = (over: Record<string, unknown>) => encode({ ...(JSON.parse(JSON.stringify({ ...t, states: null })) as object), states: good.subarray(0, 0), ...over });
     expect(() => decodeTrace(raw({ version: FORMAT_VERSION + 1, writer: '9.9.9' }))).toThrow(
-      'the trace has format version 2, written by a newer clockcheck (9.9.9); this one reads version 1',
+      `the trace has format version ${FORMAT_VERSION + 1}, written by a newer clockcheck (9.9.9); this one reads version ${FORMAT_VERSION}`,
     );
     expect(() => decodeTrace(raw({ actions: 'x' }))).toThrow('trace.actions is missing or not a list');
     expect(() => decodeTrace(raw({}))).toThrow('trace.states holds 0 bytes, expected 84 for 7 states of 3 words');
@@ -284,5 +284,73 @@ describe('ITF', () => {
     };
     expect(big.states[0]!.x).toEqual({ '#bigint': String(2 ** 53) });
     expect(ofItf(JSON.parse(JSON.stringify(big)))).toHaveLength(t.states.length);
+  });
+});
+
+describe('lasso traces (format version 2)', () => {
+  const spin = () => traceOf('v3', { suspends: 1 }, 'vcpuEventuallyEnters');
+
+  it('carry the loop start, the subject and the fairness through a file, and replay as a closing, fair loop', () => {
+    const t = spin();
+    expect([t.version, t.loopStart, t.subject, t.subjectName, t.fairness]).toEqual([FORMAT_VERSION, 4, 0, 'vCPU 0', 'model']);
+    const back = decodeTrace(encodeTrace(t));
+    expect([back.loopStart, back.subject, back.subjectName, back.fairness, back.property.kind]).toEqual([4, 0, 'vCPU 0', 'model', 'leadsTo']);
+    expect(replayTrace(back, byName.get('v3')!, true).outcome).toEqual({ kind: 'reproduced', step: 8, steps: 8 });
+    // v3-fixed takes the vCPU in on the first pass after PM_POST_SUSPEND: the recorded loop cannot be replayed there.
+    expect(replayTrace(back, byName.get('v3-fixed')!, false).outcome.kind).toBe('diverged');
+  });
+
+  it('replay, show and ITF: the loop is named, marked and exported', () => {
+    const dir = tempDir('clockcheck-lasso-');
+    const file = join(dir, 'spin.cctrace');
+    writeFileSync(file, encodeTrace(spin()));
+    const r = run('replay', file);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('lasso: 4 steps, then a loop of 4 repeated forever, for vCPU 0');
+    expect(r.stdout).toContain('violation reproduced: the loop of steps 5..8 closes and repeats forever, fairly');
+    const s = run('show', file);
+    expect(s.code).toBe(0);
+    expect(s.stdout).toContain('↻ the loop starts here');
+    expect(s.stdout).toContain('↺ back to step 4, forever');
+    expect((toItf(readTraceFile(file)) as { loop: number }).loop).toBe(4);
+  });
+
+  it('a loop that does not close diverges (exit 5); an unfair one holds, saying which actor it starves', () => {
+    const t = spin();
+    const dir = tempDir('clockcheck-lasso-bad-');
+    // Drop the last step: the run no longer comes back to where the loop starts.
+    const open = { ...t, actions: t.actions.slice(0, -1), states: t.states.slice(0, -1), observed: t.observed.slice(0, -1), notes: t.notes.slice(0, -1) };
+    writeFileSync(join(dir, 'open.cctrace'), encodeTrace(open));
+    const r = run('replay', join(dir, 'open.cctrace'));
+    expect(r.code).toBe(5);
+    expect(r.stdout).toContain('the loop does not close: state 7 is not state 4, where the loop starts');
+    // Only vCPU 0 spins in the loop while vCPU 1, runnable throughout, never moves: not weakly fair to its thread.
+    const def = byName.get('v3')!;
+    const m = compileModel(def, { suspends: 1 });
+    const labels = [...t.actions.slice(0, 4).map((a) => a.label), 'vcpuRetry(0)', 'vcpuRun(0)'];
+    const trace = replayInstances(m, 0, labels.map((l) => instanceByLabel(m, l)!.index), 'vcpuEventuallyEnters', 'leadsTo');
+    const unfair = traceFileOf(m, { name: def.name, family: def.family, source: def.name }, { ...trace, loopStart: 4, subject: 0, subjectName: 'vCPU 0', fairness: 'model' }, 'test', '');
+    expect(replayTrace(unfair, def, true).outcome).toEqual({
+      kind: 'holds',
+      steps: 6,
+      reason: "the loop is not weakly fair to vcpuThread(1) (fairness 'model')",
+    });
+    // Without fairness the same loop is a counterexample.
+    expect(replayTrace({ ...unfair, fairness: 'none' }, def, true).outcome.kind).toBe('reproduced');
+  });
+
+  it('a file must say where the loop of a liveness counterexample starts, and only there', () => {
+    const t = spin();
+    expect(() => decodeTrace(encodeTrace({ ...t, loopStart: null }))).toThrow('trace.loopStart is missing: a leadsTo counterexample is a lasso');
+    expect(() => decodeTrace(encodeTrace({ ...t, loopStart: 99 }))).toThrow('trace.loopStart is missing or not an integer in 0..8');
+    expect(() => decodeTrace(encodeTrace({ ...t, fairness: 'sometimes' as never }))).toThrow('trace.fairness "sometimes" is not one of');
+    const safety = traceOf('baseline', {}, 'monoNoJump');
+    expect(() => decodeTrace(encodeTrace({ ...safety, loopStart: 2 }))).toThrow('trace.loopStart is set, but a step counterexample is not a lasso');
+  });
+
+  it('format version 1 files (before lassos) still read and replay', () => {
+    const t = readTraceFile(new URL('./fixtures/format-v1.baseline.monoNoJump.cctrace', import.meta.url).pathname);
+    expect([t.version, t.loopStart, t.subject, t.fairness]).toEqual([1, null, null, null]);
+    expect(replayTrace(t, byName.get('baseline')!, true).outcome.kind).toBe('reproduced');
   });
 });
