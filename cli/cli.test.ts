@@ -67,7 +67,7 @@ describe('clockcheck check', () => {
       expect(j.stats.distinct).toBeGreaterThan(10_000);
       expect(j.stats.distinct).toBeLessThan(1_731_252);
       const verdicts = Object.fromEntries(j.properties.map((p: { name: string; verdict: string }) => [p.name, p.verdict]));
-      expect(verdicts.noRetrySpin).toBe('violated');
+      expect(verdicts.monoNoJump).toBe('violated');
       expect(verdicts.bootExact).toBe('unknown');
       expect(readdirSync(dir).sort()).toEqual(j.traceFiles.map((f: string) => basename(f)).sort());
       expect(j.traceFiles.length).toBe(Object.values(verdicts).filter((v) => v === 'violated').length);
@@ -77,7 +77,7 @@ describe('clockcheck check', () => {
   });
 
   it('--max-memory with 2 workers: the same clean stop', () => {
-    const r = run('check', 'v3', '-p', 'vcpus=3', '--continue', '--max-memory', '160M', '--json', '-w', '2');
+    const r = run('check', 'v3', '-p', 'vcpus=3', '--continue', '--max-memory', '160M', '--json', '-w', '2', '--property', 'safety');
     expect(r.code).toBe(1);
     const j = JSON.parse(r.stdout);
     expect(j.stopReason).toBe('memory');
@@ -99,11 +99,46 @@ describe('clockcheck check', () => {
   });
 });
 
+describe('clockcheck check: liveness', () => {
+  it("v3's retry spin is a lasso: exit 1, the loop marked, fair under the model's fairness", () => {
+    const r = run('check', 'v3', '--property', 'vcpuEventuallyEnters');
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/vcpuEventuallyEnters\s+leadsTo\s+VIOLATED\s+lasso 4\+4 steps/);
+    expect(r.stdout).toContain('lasso: 4 steps, then a loop of 4 repeated forever, for vCPU 0');
+    expect(r.stdout).toContain("fairness (the model's): weak: vcpuThread(0), vcpuThread(1); strong: hostSuspend, irqDelivery(0), irqDelivery(1)");
+    expect(r.stdout).toMatch(/vcpuRetry\(0\)\s+vcpu\[0\]\.pc=run vcpu\[0\]\.reqSuspendTimeAdj=true/);
+    expect(r.stdout).toContain('↺ back to step 4, forever');
+    expect(r.stdout).toMatch(/liveness graph [\d.]+ [KM]iB \([\d,]+ edges/);
+  });
+
+  it('v3-fixed holds every property, liveness included; without fairness a vCPU may starve', () => {
+    const fair = run('check', 'v3-fixed', '--continue');
+    expect(fair.code).toBe(0);
+    expect(fair.stdout).toMatch(/bootCatchesUp\s+leadsTo\s+holds/);
+    expect(fair.stdout).toMatch(/vcpuEventuallyEnters\s+leadsTo\s+holds/);
+    const unfair = run('check', 'v3-fixed', '--property', 'vcpuEventuallyEnters', '--fairness', 'none');
+    expect(unfair.code).toBe(1);
+    expect(unfair.stdout).toContain('fairness: none (every infinite run counts)');
+  });
+
+  it("--property safety and liveness pick the model's properties by kind", () => {
+    const j = JSON.parse(run('check', 'v3-fixed', '--property', 'safety', '--json', '-w', '2').stdout);
+    expect(j.properties.map((p: { name: string }) => p.name)).toEqual(['monoNoRewind', 'monoNoJump', 'bootNoRewind', 'bootExact']);
+    const l = JSON.parse(run('check', 'v3-fixed', '--property', 'liveness', '--json').stdout);
+    expect(l.properties.map((p: { name: string; kind: string }) => [p.name, p.kind])).toEqual([
+      ['bootCatchesUp', 'leadsTo'],
+      ['vcpuEventuallyEnters', 'leadsTo'],
+      ['deadlock', 'deadlock'],
+    ]);
+    expect(l.fairness.mode).toBe('model');
+  });
+});
+
 describe('clockcheck compare', () => {
   it('exit 0 when every verdict is as recorded in specs/, with the table and the traces', () => {
     const r = run('compare', '--variants', 'baseline,v3', '-p', 'suspends=1,canFail=0');
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/baseline\s+✓\s+✗ 6\s+✓\s+✓\s+✗ 5\s+✓\s+✓/);
+    expect(r.stdout).toMatch(/baseline\s+✓\s+✗ 6\s+✓\s+✓\s+✗ 5\+4\s+✓\s+✓/);
     expect(r.stdout).toMatch(/v3\s+✓\s+✓\s+✓\s+✓\s+✓\s+✓\s+✓/);
     expect(r.stdout).toContain('every verdict matches the expectation recorded in specs/');
     expect(r.stdout).toMatch(/readClock\(0,0\)\s+kernel read on vCPU 0: MONO=1 BOOT=1 \(MONO \+1 over 0 awake\)/);
@@ -150,7 +185,7 @@ describe('clockcheck compare', () => {
   it('--md gives a Markdown table and fenced traces; --json the data', () => {
     const md = run('compare', '--variants', 'baseline', '--md');
     expect(md.code).toBe(0);
-    expect(md.stdout).toContain('| baseline | ✓ | ✗ 6 | ✓ | ✓ | ✗ 5 | ✓ | ✓ |');
+    expect(md.stdout).toContain('| baseline | ✓ | ✗ 6 | ✓ | ✓ | ✗ 5+4 | ✓ | ✓ |');
     expect(md.stdout).toContain('### baseline: monoNoJump (6 steps)');
     const js = JSON.parse(run('compare', '--variants', 'baseline', '--json').stdout);
     expect(js[0].variant).toBe('baseline');
@@ -170,7 +205,11 @@ describe('bad usage and broken models: one line, exit 2', () => {
     [['check', 'peterson', '--max-memory', '12Q'], "clockcheck: error: --max-memory: '12Q' is not a size (e.g. 512M, 2G)"],
     [['check', 'peterson', '--workers', '0'], "clockcheck: error: --workers: '0' is not 'auto' or a number from 1 to 64"],
     [['check', 'peterson', '-w', '2', '--strategy', 'dfs'], 'clockcheck: error: parallel search is breadth-first only; use --strategy bfs or one worker'],
-    [['check', 'peterson', '--property', 'nope'], 'clockcheck: error: model peterson has no property nope (it has: mutualExclusion, deadlock)'],
+    [['check', 'peterson', '--fairness', 'sometimes'], "clockcheck: error: --fairness: 'sometimes' is not one of model, none, weak, strong"],
+    [['check', 'v3', '--property', 'vcpuEventuallyEnters', '--strategy', 'dfs'], 'clockcheck: error: property vcpuEventuallyEnters cannot be checked by a depth-first search (it needs the state graph a breadth-first search records); leave it out, or choose other properties with --property'],
+    [['check', 'v3', '-w', '2'], 'clockcheck: error: properties bootCatchesUp, vcpuEventuallyEnters, deadlock (with stuttering steps) cannot be checked by several workers (the liveness graph is recorded by one thread); leave them out, or choose other properties with --property'],
+    [['check', 'v3', '--symmetry', '--property', 'bootCatchesUp'], 'clockcheck: error: property bootCatchesUp cannot be checked with --symmetry (fairness per vCPU thread does not survive the quotient by permutations); leave it out, or choose other properties with --property'],
+    [['check', 'peterson', '--property', 'nope'], 'clockcheck: error: model peterson has no property nope (it has: mutualExclusion, waitLeadsToCritical, deadlock)'],
     [['check', 'cli/fixtures/throws.ts', '-w', '2'], 'clockcheck: model error: action inc threw: x is three'],
     [['check', 'no/such/file.ts'], 'clockcheck: error: model file not found: no/such/file.ts'],
     [['check', 'cli/fixtures/throws.ts'], 'clockcheck: model error: action inc threw: x is three'],

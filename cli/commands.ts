@@ -1,7 +1,7 @@
 // The commands: each declares its options (for parseArgs and help) and runs
 // on parsed values, returning an exit code.
 
-import { check, checkParallel, compileModel, selectProperties, UsageError, type CheckOptions, type CheckResult, type CompiledModel } from '../checker/index.js';
+import { check, checkParallel, compileModel, safetyOnly, selectProperties, UsageError, type CheckOptions, type CheckResult, type CompiledModel } from '../checker/index.js';
 import { formatResult, makeStyle } from './format.js';
 import { resultToJson } from './json.js';
 import { parseBytes, parseChoice, parseCount, parseParams, parseSeconds, parseWorkers } from './options.js';
@@ -30,6 +30,7 @@ export const searchOptions: Record<string, OptionSpec> = {
   'max-memory': { type: 'string' },
   exact: { type: 'boolean' },
   symmetry: { type: 'boolean' },
+  fairness: { type: 'string' },
   quiet: { type: 'boolean', short: 'q' },
   'no-color': { type: 'boolean' },
 };
@@ -43,6 +44,7 @@ export const searchOptionDocs: Record<string, string> = {
   'max-memory': 'stop cleanly before the process holds more than this (e.g. 2G)',
   exact: 'store whole states instead of 64-bit fingerprints (no collisions)',
   symmetry: "symmetry reduction over the model's interchangeable elements (KVM: vCPUs 1..n-1)",
+  fairness: "fairness for liveness properties: model (the model's declarations, default), none, weak or strong (every action)",
   quiet: 'no progress lines on stderr',
   'no-color': 'plain output (also when NO_COLOR is set or stdout is not a terminal)',
 };
@@ -60,6 +62,9 @@ export function searchOptionsFrom(v: Record<string, unknown>, onProgress?: Check
     ...(maxMemoryBytes !== undefined ? { maxMemoryBytes } : {}),
     exact: v.exact === true,
     ...(v.symmetry === true ? { symmetry: true } : {}),
+    ...(v.fairness !== undefined
+      ? { fairness: parseChoice('--fairness', v.fairness as string, ['model', 'none', 'weak', 'strong'] as const, 'model') }
+      : {}),
     ...(onProgress ? { onProgress } : {}),
   };
 }
@@ -84,7 +89,12 @@ function withProperties(m: CompiledModel, given: string[] | undefined): Compiled
     if (names.length > 1) throw new UsageError("--property none cannot be combined with property names");
     return selectProperties(m, []);
   }
-  return selectProperties(m, names);
+  // `safety`: what any search decides alone (no liveness, no deadlock under stuttering); `liveness`: the rest.
+  const safety = safetyOnly(m).properties.map((p) => p.name);
+  const expanded = names.flatMap((n) =>
+    n === 'safety' ? safety : n === 'liveness' ? m.properties.filter((p) => !safety.includes(p.name)).map((p) => p.name) : [n],
+  );
+  return selectProperties(m, [...new Set(expanded)]);
 }
 
 const checkCommand: Command = {
@@ -101,7 +111,8 @@ const checkCommand: Command = {
   optionDocs: {
     ...searchOptionDocs,
     workers: "worker threads for a parallel BFS ('auto': one per core; default 1)",
-    property: "check only this property (repeatable, or comma-separated; 'none' counts states only)",
+    property:
+      "check only these properties (repeatable, or comma-separated); 'safety' (invariants, steps, deadlock without stuttering), 'liveness' (the others) or 'none' (count states only)",
     continue: 'keep going after a violation until every property has a verdict',
     json: 'print the result as JSON on stdout',
     traces: 'write each counterexample as a trace file into this folder',

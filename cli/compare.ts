@@ -1,7 +1,7 @@
 // `clockcheck compare`: every variant against every property in one table,
 // with the expectation recorded in specs/ beside each verdict.
 
-import { check, compileModel, type CheckOptions, type CheckResult, type CompiledModel } from '../checker/index.js';
+import { check, compileModel, type CheckOptions, type CheckResult, type CompiledModel, type Trace } from '../checker/index.js';
 import { expectationFor, type Expectation } from '../specs/configs.js';
 import { fmtInt, fmtSeconds, formatTrace, table, verdictText, type Style } from './format.js';
 import { resultToJson } from './json.js';
@@ -113,8 +113,9 @@ export function mismatches(row: CompareRow): string[] {
     // No verdict is not a different verdict: a bounded run reports it as incomplete (exit 3).
     if (!e || p.verdict === 'unknown') continue;
     if (e.verdict !== p.verdict) out.push(`${row.variant} ${p.name}: expected ${e.verdict}, got ${p.verdict}`);
-    else if (e.steps !== undefined && p.trace && p.trace.actions.length !== e.steps) {
-      out.push(`${row.variant} ${p.name}: expected a ${e.steps}-step counterexample, got ${p.trace.actions.length}`);
+    else if (p.trace && ((e.steps !== undefined && p.trace.actions.length !== e.steps) || (e.loop !== undefined && loopLength(p.trace) !== e.loop))) {
+      const want = e.loop !== undefined ? `a lasso of ${e.steps! - e.loop}+${e.loop} steps` : `a ${e.steps}-step counterexample`;
+      out.push(`${row.variant} ${p.name}: expected ${want}, got ${stepsText(p.trace)}`);
     }
   }
   return out;
@@ -127,14 +128,28 @@ export function compareExitCode(rows: readonly CompareRow[]): number {
   return 0;
 }
 
+function loopLength(t: Trace): number | undefined {
+  return t.loopStart === undefined ? undefined : t.actions.length - t.loopStart;
+}
+
+/** `6` for a finite counterexample, `4+4` for a lasso (prefix + loop). */
+export function stepsText(t: Trace): string {
+  return t.loopStart === undefined ? `${t.actions.length}` : `${t.loopStart}+${t.actions.length - t.loopStart}`;
+}
+
 function cell(row: CompareRow, name: string, st: Style): string {
   const p = row.result.properties.find((x) => x.name === name);
   if (!p) return st.dim('-');
-  const text = p.verdict === 'violated' ? st.red(`✗ ${p.trace!.actions.length}`) : p.verdict === 'holds' ? st.green('✓') : st.yellow('?');
+  const text = p.verdict === 'violated' ? st.red(`✗ ${stepsText(p.trace!)}`) : p.verdict === 'holds' ? st.green('✓') : st.yellow('?');
   const e = row.expected?.[name];
-  const off = e && (e.verdict !== p.verdict || (e.steps !== undefined && p.trace && e.steps !== p.trace.actions.length));
+  const off =
+    e &&
+    (e.verdict !== p.verdict ||
+      (p.trace && ((e.steps !== undefined && e.steps !== p.trace.actions.length) || (e.loop !== undefined && e.loop !== loopLength(p.trace)))));
   return off ? `${text}${st.bold(st.yellow('!'))}` : text;
 }
+
+const LEGEND = '✓ holds   ✗ n violated, shortest counterexample n steps   ✗ p+l a lasso: p steps, then a loop of l forever   ? unknown   ! differs from specs/';
 
 export function formatCompare(rows: readonly CompareRow[], st: Style, withTraces: boolean): string {
   const names = rows[0]?.result.properties.map((p) => p.name) ?? [];
@@ -144,7 +159,7 @@ export function formatCompare(rows: readonly CompareRow[], st: Style, withTraces
     const sym = first.result.stats.unreduced ? ' · symmetry: the states column counts orbits, one stored state each' : '';
     out.push(st.bold('clockcheck compare') + ` · ${Object.entries(first.result.params).map(([k, v]) => `${k}=${v}`).join(' ')}${sym}`);
   }
-  out.push(st.dim('  ✓ holds   ✗ n violated, shortest counterexample n steps   ? unknown   ! differs from specs/'));
+  out.push(st.dim(`  ${LEGEND}`));
   out.push('');
   out.push(
     table([
@@ -184,12 +199,12 @@ export function compareToMarkdown(rows: readonly CompareRow[]): string {
     `|---|${names.map(() => ':-:').join('|')}|--:|--:|`,
     ...rows.map((r) => `| ${r.variant} | ${names.map((n) => cell(r, n, plain)).join(' | ')} | ${fmtInt(r.result.stats.distinct)} | ${fmtSeconds(r.result.stats.seconds)} |`),
     '',
-    '✓ holds, ✗ n violated with a shortest counterexample of n steps, ? unknown, ! differs from specs/.',
+    '✓ holds, ✗ n violated with a shortest counterexample of n steps, ✗ p+l a lasso of p steps and then a loop of l repeated forever, ? unknown, ! differs from specs/.',
   ];
   for (const r of rows) {
     for (const p of r.result.properties) {
       if (!p.trace) continue;
-      lines.push('', `### ${r.variant}: ${p.name} (${p.trace.actions.length} steps)`, '', '```', formatTrace(r.model, p, plain, { compact: true }), '```');
+      lines.push('', `### ${r.variant}: ${p.name} (${stepsText(p.trace)} steps)`, '', '```', formatTrace(r.model, p, plain, { compact: true }), '```');
     }
   }
   return lines.join('\n');

@@ -78,6 +78,16 @@ const STOP_TEXT: Record<string, string> = {
   memory: 'stopped by the memory budget (--max-memory)',
 };
 
+/** The fairness a liveness check assumed, in one line. */
+export function fairnessLine(f: NonNullable<CheckResult['fairness']>): string {
+  if (f.mode === 'none') return 'fairness: none (every infinite run counts)';
+  if (f.mode === 'weak' || f.mode === 'strong') return `fairness: every action ${f.mode}ly fair`;
+  const weak = f.actors.filter((a) => a.kind === 'weak').map((a) => a.name);
+  const strong = f.actors.filter((a) => a.kind === 'strong').map((a) => a.name);
+  const parts = [weak.length ? `weak: ${weak.join(', ')}` : '', strong.length ? `strong: ${strong.join(', ')}` : ''].filter(Boolean);
+  return `fairness (the model's): ${parts.join('; ') || 'none declared'}`;
+}
+
 export function formatResult(m: CompiledModel, r: CheckResult, st: Style): string {
   const out: string[] = [];
   out.push(
@@ -88,7 +98,12 @@ export function formatResult(m: CompiledModel, r: CheckResult, st: Style): strin
   out.push(
     table([
       [st.dim('property'), st.dim('kind'), st.dim('verdict'), st.dim('counterexample')],
-      ...r.properties.map((p) => [p.name, p.kind, verdictText(p.verdict, st), p.trace ? `${p.trace.actions.length} steps` : '']),
+      ...r.properties.map((p) => [
+        p.name,
+        p.kind,
+        verdictText(p.verdict, st),
+        p.trace ? (p.trace.loopStart === undefined ? `${p.trace.actions.length} steps` : `lasso ${p.trace.loopStart}+${p.trace.actions.length - p.trace.loopStart} steps`) : '',
+      ]),
     ]),
   );
   out.push('');
@@ -106,6 +121,10 @@ export function formatResult(m: CompiledModel, r: CheckResult, st: Style): strin
   out.push(
     `  state ${s.stateBytes} B packed, visited set ${fmtBytes(s.visitedBytes)} (${perState(s.visitedBytes, s.distinct)}), parent records ${fmtBytes(s.parentBytes)} (${perState(s.parentBytes, s.distinct)}), peak frontier ${fmtInt(s.frontierPeak)}, peak RSS ${fmtBytes(s.peakRssBytes)}`,
   );
+  if (s.graphBytes !== undefined && s.edges !== undefined) {
+    out.push(`  liveness graph ${fmtBytes(s.graphBytes)} (${fmtInt(s.edges)} edges, ${perState(s.graphBytes, s.distinct)})`);
+  }
+  if (r.fairness) out.push(`  ${fairnessLine(r.fairness)}`);
   if (!r.exact) out.push(`  fingerprint collision probability: ${r.collisionProbability.toExponential(1)} (optimistic estimate)`);
   if (!r.complete) out.push(st.yellow(`  incomplete: ${STOP_TEXT[r.stopReason ?? 'depth']}`));
   else if (r.stopReason === 'violation') out.push(st.dim(`  search ended at a violation with nothing left to explore`));
@@ -128,10 +147,31 @@ export interface TraceFormat {
   readonly compact?: boolean;
 }
 
+/** The heading of a counterexample: its length, and for a lasso its prefix, loop, subject and fairness. */
+export function traceHeading(kind: string, length: number, loopStart: number | undefined, subject: string | undefined, fairness: string | undefined): string {
+  if (loopStart === undefined) return `${length} steps`;
+  const loop = length - loopStart;
+  const about = subject !== undefined ? `, for ${subject}` : '';
+  const fair = fairness ? `, fair under '${fairness}'` : '';
+  return loop === 0
+    ? `lasso: ${loopStart} steps to a state with no step enabled, where the run stays${about}${fair}`
+    : `lasso: ${loopStart} steps, then a loop of ${loop} repeated forever${about}${fair}`;
+}
+
+/** The marks of a lasso on step i of n: where the loop starts, and the step that goes back. */
+export function loopMarks(i: number, n: number, loopStart: number | undefined): { start: boolean; back: boolean } {
+  if (loopStart === undefined) return { start: false, back: false };
+  return { start: i === loopStart, back: i === n && n > loopStart };
+}
+
 export function formatTrace(m: CompiledModel, p: PropertyResult, st: Style, f: TraceFormat = {}): string {
   const t = describeTrace(m, p.trace!);
   const lines: string[] = [];
-  lines.push(st.bold(`Counterexample for ${p.name} (${p.kind}), ${t.length} steps`) + (p.doc ? st.dim(` — ${p.doc}`) : ''));
+  const tr = p.trace!;
+  lines.push(
+    st.bold(`Counterexample for ${p.name} (${p.kind}), ${traceHeading(p.kind, t.length, tr.loopStart, tr.subjectName, tr.fairness)}`) +
+      (p.doc ? st.dim(` — ${p.doc}`) : ''),
+  );
   const actionWidth = Math.max(...t.steps.map((s) => s.action.length));
   const width = Math.max(60, (process.stdout.columns ?? 140) - actionWidth - 12);
   for (const step of t.steps) {
@@ -143,9 +183,14 @@ export function formatTrace(m: CompiledModel, p: PropertyResult, st: Style, f: T
     if (step.changes.length === 0) items.push(st.dim('(no change)'));
     const obs = Object.entries(step.observed).map(([k, v]) => `${k}=${v}`);
     if (obs.length && !(f.compact && !step.note)) items.push(st.dim(`[${obs.join(' ')}]`));
-    if (last) items.push(st.red(`◀ ${p.kind === 'deadlock' ? 'deadlock' : `violates ${p.name}`}`));
+    const loop = loopMarks(step.index, t.length, t.loopStart);
+    if (loop.start) items.push(st.yellow(t.loopStart === t.length ? '■ no step is enabled: the run stays here forever' : '↻ the loop starts here'));
+    if (loop.back) items.push(st.yellow(`↺ back to step ${t.loopStart}, forever`));
+    if (last && t.loopStart === undefined) items.push(st.red(`◀ ${p.kind === 'deadlock' ? 'deadlock' : `violates ${p.name}`}`));
     const body = wrapItems(items, width);
-    const head = `  ${String(step.index).padStart(3)}  ${(last ? st.bold(step.action) : step.action) + ' '.repeat(actionWidth - step.action.length)}  `;
+    const inLoop = t.loopStart !== undefined && step.index > t.loopStart;
+    const marker = inLoop ? st.yellow('│') : ' ';
+    const head = ` ${marker}${String(step.index).padStart(3)}  ${(last ? st.bold(step.action) : step.action) + ' '.repeat(actionWidth - step.action.length)}  `;
     lines.push(head + body[0]);
     for (const more of body.slice(1)) lines.push(' '.repeat(actionWidth + 9) + more);
   }

@@ -21,6 +21,7 @@ export function resultToJson(m: CompiledModel, r: CheckResult): unknown {
             const t = describeTrace(m, p.trace);
             return {
               length: t.length,
+              ...(t.loopStart !== undefined ? { loopStart: t.loopStart, subject: p.trace.subject ?? null, subjectName: p.trace.subjectName ?? null, fairness: p.trace.fairness ?? null } : {}),
               steps: t.steps.map((s) => ({
                 index: s.index,
                 action: s.action,
@@ -32,6 +33,7 @@ export function resultToJson(m: CompiledModel, r: CheckResult): unknown {
           })()
         : null,
     })),
+    ...(r.fairness ? { fairness: r.fairness } : {}),
     stats: r.stats,
     coverage: r.coverage,
     neverFired: r.neverFired,

@@ -7,7 +7,7 @@ import { readTraceFile, traceFileName, writeFileAtomic, writeTraceFile } from '.
 import { toItf } from '../traces/itf.js';
 import { replayTrace } from '../traces/replay.js';
 import { toSvg } from '../traces/svg.js';
-import { makeStyle, table, wrapItems, type Style } from './format.js';
+import { loopMarks, makeStyle, table, traceHeading, wrapItems, type Style } from './format.js';
 import { VERSION } from './version.js';
 import { builtinModels, resolveModel } from './registry.js';
 
@@ -46,16 +46,25 @@ export async function runReplay(file: string, variant: string | undefined, st: S
   const same = variant === undefined || variant === t.variant;
   const def = same ? await modelOfTrace(t) : await resolveModel(variant);
   const r = replayTrace(t, def, same);
-  const head = `${t.variant} → ${r.variant}: ${t.property.kind} ${t.property.name}, ${t.actions.length} steps`;
+  const loop = t.loopStart ?? undefined;
+  const head = `${t.variant} → ${r.variant}: ${t.property.kind} ${t.property.name}, ${traceHeading(t.property.kind, t.actions.length, loop, t.subjectName ?? undefined, t.fairness ?? undefined)}`;
   const o = r.outcome;
   if (o.kind === 'reproduced') {
+    if (loop !== undefined) {
+      const what =
+        loop === o.steps
+          ? `the run stops in state ${loop}, where no step is enabled`
+          : `the loop of steps ${loop + 1}..${o.steps} closes and repeats forever`;
+      return { code: REPLAY_EXIT.reproduced, text: `${head}\n${st.red(`violation reproduced: ${what}, fairly, and ${t.property.name} fails on that run`)}` };
+    }
     const where = o.step === o.steps ? `at the last step (${o.step})` : `at step ${o.step} of ${o.steps}`;
     return { code: REPLAY_EXIT.reproduced, text: `${head}\n${st.red(`violation reproduced: ${t.property.name} is violated ${where}`)}` };
   }
   if (o.kind === 'holds') {
+    const because = o.reason ? `: ${o.reason}` : '';
     return {
       code: REPLAY_EXIT.holds,
-      text: `${head}\n${st.green(`every step replays and ${t.property.name} holds on this trace`)}${same ? ' (the model changed since the trace was written?)' : ` in ${r.variant}`}`,
+      text: `${head}\n${st.green(`every step replays and ${t.property.name} holds on this trace${because}`)}${same ? ' (the model changed since the trace was written?)' : ` in ${r.variant}`}`,
     };
   }
   const lines = [`${head}`, st.yellow(`trace diverges at step ${o.step}: ${o.reason}`)];
@@ -68,7 +77,12 @@ export function formatShow(t: TraceFile, st: Style): string {
   const keys: string[] = [];
   for (const o of t.observed) for (const [k, v] of Object.entries(o)) if (typeof v === 'number' && !keys.includes(k)) keys.push(k);
   const out: string[] = [];
-  out.push(st.bold(`${t.variant}: counterexample to ${t.property.kind} ${t.property.name}, ${t.actions.length} steps`));
+  const loopStart = t.loopStart ?? undefined;
+  out.push(
+    st.bold(
+      `${t.variant}: counterexample to ${t.property.kind} ${t.property.name}, ${traceHeading(t.property.kind, t.actions.length, loopStart, t.subjectName ?? undefined, t.fairness ?? undefined)}`,
+    ),
+  );
   if (t.property.doc) out.push(st.dim(`  ${t.property.doc}`));
   out.push(st.dim(`  ${Object.entries(t.params).map(([k, v]) => `${k}=${v}`).join(' ')} · written by clockcheck ${t.writer} on ${t.createdAt}`));
   out.push('');
@@ -83,10 +97,16 @@ export function formatShow(t: TraceFile, st: Style): string {
         ? [st.dim('(initial state)')]
         : fields.map((f, k) => (value(s, k) !== value(t.states[i - 1]!, k) ? `${f.path}=${value(s, k)}` : '')).filter(Boolean);
     const note = t.notes[i] ? [st.bold(t.notes[i]!)] : [];
-    const cells = wrapItems([...note, ...changed, ...(last ? [st.red(`◀ violates ${t.property.name}`)] : [])], width);
+    const marks = loopMarks(i, t.actions.length, loopStart);
+    const loopText = [
+      ...(marks.start ? [st.yellow(loopStart === t.actions.length ? '■ no step is enabled: the run stays here forever' : '↻ the loop starts here')] : []),
+      ...(marks.back ? [st.yellow(`↺ back to step ${loopStart}, forever`)] : []),
+    ];
+    const cells = wrapItems([...note, ...changed, ...loopText, ...(last && loopStart === undefined ? [st.red(`◀ violates ${t.property.name}`)] : [])], width);
     const action = i === 0 ? 'initial' : t.actions[i - 1]!.label;
+    const inLoop = loopStart !== undefined && i > loopStart;
     rows.push([
-      last ? st.red(String(i)) : String(i),
+      (inLoop ? '│' : ' ') + (last ? st.red(String(i)) : String(i)),
       last ? st.bold(st.red(action)) : action,
       ...keys.map((k) => (t.observed[i]![k] === undefined ? '' : String(t.observed[i]![k]))),
       cells[0]!,
