@@ -5,7 +5,7 @@
 // else is shared. docs/model.md explains every abstraction and cites the
 // kernel function behind each action.
 
-import { array, bool, defineLayout, enumOf, int, type ActionFamily, type StateView } from '../checker/index.js';
+import { array, bool, defineLayout, enumOf, int, strongFairness, weakFairness, type ActionFamily, type FairnessDecl, type StateView, type StutteringDecl } from '../checker/index.js';
 import type { Design } from './designs.js';
 
 /** Host suspend sequence (kernel/power/suspend.c: suspend_devices_and_enter and friends). */
@@ -227,14 +227,21 @@ export function kvmActions(d: Design, c: Ctx): ActionFamily<KvmState>[] {
     },
     {
       name: 'freezeTasks',
-      doc: 'suspend_freeze_processes: every vCPU thread is kicked out of KVM_RUN and frozen',
-      enabled: (s) =>
-        s.hostPhase === HostPhase.prepared &&
-        // The freezer waits for each thread to reach a freezable point.
-        s.vcpu.every((v) => v.pc !== VcpuPc.retry) &&
-        (d.guestSync !== 'strict' || s.guestPm === GuestPm.suspended),
+      doc: 'suspend_freeze_processes: every vCPU thread is frozen at its next freezable point: kicked out of guest mode, or, in the middle of a vcpu_enter_guest pass, after finishing it',
+      enabled: (s) => s.hostPhase === HostPhase.prepared && (d.guestSync !== 'strict' || s.guestPm === GuestPm.suspended),
       step: (s) => {
-        for (const v of s.vcpu) if (v.pc === VcpuPc.guest) v.pc = VcpuPc.run;
+        for (let i = 0; i < c.n; i++) {
+          const v = s.vcpu[i]!;
+          // A thread between the d == 0 check and its re-request cannot sleep
+          // there: it re-requests, cancels the entry, and freezes on its way
+          // out (vcpuRetry, then frozen; no other actor can act in between
+          // that this step would hide, since every other thread freezes too).
+          if (v.pc === VcpuPc.retry) {
+            v.reqSuspendTimeAdj = true;
+            finishPass(d, s, i);
+          }
+          if (v.pc === VcpuPc.guest) v.pc = VcpuPc.run;
+        }
         s.hostPhase = HostPhase.frozen;
       },
     },
@@ -400,4 +407,55 @@ export function quiescent(d: Design, s: KvmState): boolean {
     if (v.pc === VcpuPc.retry || v.reqSuspendTimeAdj || v.irqPending || v.deferredAdj > 0) return false;
   }
   return true;
+}
+
+/**
+ * The progress the kernel guarantees, as fairness (docs/model.md, "Fairness").
+ * - A vCPU thread is scheduled whenever it is runnable, and a vCPU in guest
+ *   mode leaves it at the host's next timer tick: weak fairness on its run
+ *   loop (vcpu_run), entries and exits together.
+ * - A host suspend that has begun ends, in sleep or in failure: the freezer
+ *   (try_to_freeze_tasks) keeps waking every task until all are frozen or
+ *   its timeout (freeze_timeout_msecs, 20 s) fails the suspend. A vCPU
+ *   thread between two passes of its loop is freezable, so the freezer gets
+ *   it even if it never stays there: strong fairness.
+ * - An interrupt pending in a vCPU's local APIC is delivered at a guest
+ *   entry with interrupts on (inject_pending_event, on every entry), even
+ *   if the vCPU keeps leaving and re-entering: strong. Likewise the guest's
+ *   own tick and its own suspend and resume.
+ * - A thawed VMM thread eventually runs: weak.
+ * Nothing forces the host to start a suspend, time to pass, a guest to read
+ * its clocks, or a VMM to notice a suspend before the freezer.
+ */
+export function kvmFairness(d: Design, c: Ctx): FairnessDecl[] {
+  const thread = ['vcpuRun', 'vcpuExit', ...(d.retries ? ['vcpuRetry'] : [])];
+  const host = ['freezeTasks', 'hostSleep', 'thawTasks', 'pmPostSuspend', ...(c.p.canFail ? ['suspendFail'] : [])];
+  const f: FairnessDecl[] = [
+    weakFairness('vcpuThread', thread, { per: 0, doc: 'a runnable vCPU thread is scheduled; a vCPU in guest mode exits at the next host tick' }),
+    strongFairness('hostSuspend', host, { doc: 'a host suspend that has begun ends: the freezer keeps trying, then times out' }),
+  ];
+  if (d.irqHandler) f.push(strongFairness('irqDelivery', ['guestIrq'], { per: 0, doc: 'a pending interrupt is delivered at a guest entry' }));
+  if (d.guestPoll) f.push(strongFairness('guestTick', ['guestTick'], { per: 0, doc: "the guest's tick runs while it runs" }));
+  if (d.guestSync) f.push(strongFairness('guestPm', ['guestSuspend', 'guestResume'], { doc: 'the guest suspends and resumes itself when asked' }));
+  if (d.vmm) f.push(weakFairness('vmm', ['vmmResume'], { doc: 'a thawed VMM thread eventually runs' }));
+  return f;
+}
+
+/**
+ * Steps that are not progress (deadlock is "only these can ever happen
+ * again"): a guest reading its clocks, host time ticking, and a vCPU that
+ * only leaves guest mode or only re-enters it with nothing to process.
+ */
+export function kvmStuttering(d: Design): StutteringDecl<KvmState> {
+  return {
+    families: ['readClock', 'tick'],
+    step(b, a, x) {
+      if (a.family !== 'vcpuExit' && a.family !== 'vcpuRun') return false;
+      const i = a.args[0]!;
+      const v = b.vcpu[i]!;
+      const idle = !v.reqSuspendTimeAdj && !v.reqClockUpdate && v.deferredAdj === 0;
+      if (a.family === 'vcpuExit') return d.requestTiming !== 'onExit' || !v.reqSuspendTimeAdj;
+      return idle && x.vcpu[i]!.pc === VcpuPc.guest;
+    },
+  };
 }

@@ -1,7 +1,7 @@
 // Every check configuration in specs/ against the model: verdicts and
 // shortest-counterexample lengths as recorded, with their traces replayable.
 import { describe, expect, it } from 'vitest';
-import { check, compileModel, instanceByLabel, replayInstances } from '../checker/index.js';
+import { check, compileModel, instanceByLabel, judgeLasso, replayInstances } from '../checker/index.js';
 import { designs } from '../model/designs.js';
 import { configs, expectationFor } from './configs.js';
 import { kvmModel, kvmModels } from './kvm.js';
@@ -14,16 +14,24 @@ describe('check configurations', () => {
       const m = compileModel(byName.get(c.variant)!, c.params);
       const r = check(m, { continueAfterViolation: true });
       expect(r.complete).toBe(true);
-      const got = Object.fromEntries(r.properties.map((p) => [p.name, p.trace ? `${p.verdict} ${p.trace.actions.length}` : p.verdict]));
+      const loopOf = (loopStart: number | undefined, n: number) => (loopStart === undefined ? '' : ` loop ${n - loopStart}`);
+      const got = Object.fromEntries(
+        r.properties.map((p) => [p.name, p.trace ? `${p.verdict} ${p.trace.actions.length}${loopOf(p.trace.loopStart, p.trace.actions.length)}` : p.verdict]),
+      );
       const want = Object.fromEntries(
-        Object.entries(c.expect).map(([p, e]) => [p, e.steps !== undefined ? `${e.verdict} ${e.steps}` : e.verdict]),
+        Object.entries(c.expect).map(([p, e]) => [p, e.steps !== undefined ? `${e.verdict} ${e.steps}${e.loop !== undefined ? ` loop ${e.loop}` : ''}` : e.verdict]),
       );
       expect(got).toEqual(want);
       for (const p of r.properties) {
         if (!p.trace) continue;
-        // The trace replays from its initial state to the same final state.
+        // The trace replays from its initial state to the same final state; a lasso is a real fair counterexample.
         const again = replayInstances(m, p.trace.initIndex, p.trace.actions.map((a) => a.index), p.name, p.kind);
         expect(Array.from(again.states.at(-1)!)).toEqual(Array.from(p.trace.states.at(-1)!));
+        if (p.trace.loopStart !== undefined) {
+          const live = m.liveness.find((l) => l.name === p.name)!;
+          const j = judgeLasso(m, live, again.states, p.trace.actions.map((a) => a.index), p.trace.loopStart, 'model');
+          expect(j.closes && j.unfair === undefined && j.violatedFor.length > 0, `${p.name}: ${JSON.stringify(j)}`).toBe(true);
+        }
       }
     });
   }
@@ -90,12 +98,31 @@ describe('what the traces show', () => {
     ]);
   });
 
-  it('v3 after a failed suspend: the request is re-set after PM_POST_SUSPEND, so the vCPU can never enter', () => {
+  it('v3 after a failed suspend: the request is re-set after PM_POST_SUSPEND, so the vCPU retries forever (a lasso)', () => {
     const m = compileModel(byName.get('v3')!, { suspends: 1 });
-    const t = check(m, { continueAfterViolation: true }).properties.find((p) => p.name === 'noRetrySpin')!.trace!;
-    expect(t.actions.map((a) => a.label)).toEqual(['pmSuspendPrepare', 'vcpuRun(0)', 'suspendFail', 'pmPostSuspend', 'vcpuRetry(0)']);
-    // From there, with no suspend left, vCPU 0 only ever retries: it never reaches guest mode.
-    const r = check(m, {});
-    expect(r.properties.find((p) => p.name === 'noRetrySpin')!.verdict).toBe('violated');
+    const t = check(m, { continueAfterViolation: true }).properties.find((p) => p.name === 'vcpuEventuallyEnters')!.trace!;
+    expect(t.subject).toBe(0);
+    expect(t.actions.slice(0, t.loopStart).map((a) => a.label)).toEqual(['pmSuspendPrepare', 'vcpuRun(0)', 'suspendFail', 'pmPostSuspend']);
+    // The loop: vCPU 0 re-requests and retries forever, while vCPU 1 (fairly) keeps entering and leaving.
+    const loop = t.actions.slice(t.loopStart).map((a) => a.label);
+    expect(loop.filter((l) => l.endsWith('(0)'))).toEqual(['vcpuRetry(0)', 'vcpuRun(0)']);
+    expect(loop).toContain('vcpuRun(1)');
+    expect(loop).toContain('vcpuExit(1)');
+    // On every state of the loop vCPU 0 is out of guest mode, and the host has nothing left to do.
+    const v: any = m.layout.view();
+    for (const s of t.states.slice(t.loopStart)) {
+      v.bind(s, 0);
+      expect(v.vcpu[0].pc).not.toBe(2);
+      expect(v.hostPhase).toBe(0);
+    }
+  });
+
+  it('v3-fixed: every vCPU enters, and BOOTTIME catches up, under the kernel fairness; without fairness a vCPU may starve', () => {
+    const m = compileModel(byName.get('v3-fixed')!, {});
+    const fair = check(m, { continueAfterViolation: true });
+    expect(fair.properties.filter((p) => p.verdict !== 'holds').map((p) => p.name)).toEqual([]);
+    const unfair = check(m, { continueAfterViolation: true, fairness: 'none' });
+    expect(unfair.properties.find((p) => p.name === 'vcpuEventuallyEnters')!.verdict).toBe('violated');
+    expect(unfair.properties.find((p) => p.name === 'bootCatchesUp')!.verdict).toBe('violated');
   });
 });

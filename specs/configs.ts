@@ -6,8 +6,10 @@ import type { Verdict } from '../checker/index.js';
 
 export interface Expectation {
   readonly verdict: Verdict;
-  /** Length of the shortest counterexample, where it is pinned. */
+  /** Length of the shortest counterexample, where it is pinned (for a lasso: prefix and loop together). */
   readonly steps?: number;
+  /** For a lasso: the length of its loop. */
+  readonly loop?: number;
   readonly why: string;
 }
 
@@ -19,18 +21,24 @@ export interface CheckConfig {
   readonly expect: Readonly<Record<string, Expectation>>;
 }
 
-const PROPS = ['monoNoRewind', 'monoNoJump', 'bootNoRewind', 'bootExact', 'bootCatchesUp', 'noRetrySpin', 'deadlock'] as const;
+const PROPS = ['monoNoRewind', 'monoNoJump', 'bootNoRewind', 'bootExact', 'bootCatchesUp', 'vcpuEventuallyEnters', 'deadlock'] as const;
 type Prop = (typeof PROPS)[number];
+type Violation = readonly [steps: number, why: string] | readonly [steps: number, why: string, loop: number];
+
+/** A liveness violation: a lasso of `prefix` steps and then a loop of `loop` steps. */
+function lasso(prefix: number, loop: number, why: string): Violation {
+  return [prefix + loop, why, loop];
+}
 
 /**
  * Every property holds for `why`, except the listed violations, each with
  * the length of its shortest counterexample and its own reason.
  */
-function expect(why: string, violated: Partial<Record<Prop, [steps: number, why: string]>> = {}): Record<string, Expectation> {
+function expect(why: string, violated: Partial<Record<Prop, Violation>> = {}): Record<string, Expectation> {
   const out: Record<string, Expectation> = {};
   for (const p of PROPS) {
     const v = violated[p];
-    out[p] = v ? { verdict: 'violated', steps: v[0], why: v[1] } : { verdict: 'holds', why };
+    out[p] = v ? { verdict: 'violated', steps: v[0], why: v[1], ...(v.length === 3 ? { loop: v[2] } : {}) } : { verdict: 'holds', why };
   }
   return out;
 }
@@ -38,7 +46,10 @@ function expect(why: string, violated: Partial<Record<Prop, [steps: number, why:
 /** v3 is correct here: one suspend, no failure, exact arithmetic (mutants are checked against this). */
 const V3_HOLDS = { suspends: 1, canFail: 0 } as const;
 
-const retryRace = 'unchanged from v3: after a failed suspend the re-request lands after PM_POST_SUSPEND';
+const retryRace = 'unchanged from v3: after a failed suspend the re-request lands after PM_POST_SUSPEND, and the vCPU re-requests forever';
+const spin = 'suspend fails; PM_POST_SUSPEND runs between the d == 0 check and the re-request, so the request is set after the only code that clears it: the vCPU retries forever, never entering (the loop: retry, run)';
+const spinHidesIrq = 'suspend 1 is adjusted and its interrupt is pending when suspend 2 begins and fails; both vCPUs then spin in the retry loop forever, so the interrupt is never delivered and BOOTTIME never catches up';
+const neverTold = 'nothing tells the guest about the suspend: BOOTTIME - MONOTONIC stays 0 while the vCPUs run on forever';
 const lostSecondSuspend = 'a vCPU that has not run since suspend 1 runs between PM_SUSPEND_PREPARE and the freeze of suspend 2; its one request bit is spent adjusting for suspend 1 (d > 0, no retry), so nothing adjusts it for suspend 2';
 
 export const configs: readonly CheckConfig[] = [
@@ -49,7 +60,7 @@ export const configs: readonly CheckConfig[] = [
     params: {},
     expect: expect('upstream KVM never moves a guest clock backwards or touches offs_boot', {
       monoNoJump: [6, 'the TSC and kvmclock keep counting through the host suspend: the first read after resume is ahead by the whole suspend'],
-      bootCatchesUp: [5, 'nothing tells the guest about the suspend, so BOOTTIME - MONOTONIC stays 0'],
+      bootCatchesUp: lasso(5, 4, neverTold),
     }),
   },
   {
@@ -66,8 +77,8 @@ export const configs: readonly CheckConfig[] = [
       monoNoRewind: [13, `${lostSecondSuspend}; when another vCPU later moves kvmclock_offset by suspend 2, a vDSO read goes back`],
       monoNoJump: [12, `${lostSecondSuspend}; that vCPU enters with its TSC ahead by suspend 2`],
       bootNoRewind: [13, 'BOOTTIME follows the MONOTONIC rewind of the lost second adjustment'],
-      bootCatchesUp: [14, `${lostSecondSuspend}; no IRQ ever carries suspend 2 to the guest`],
-      noRetrySpin: [5, 'suspend fails; PM_POST_SUSPEND runs between the d == 0 check and the re-request, so the request is set after the only code that clears it'],
+      bootCatchesUp: lasso(14, 4, spinHidesIrq),
+      vcpuEventuallyEnters: lasso(4, 4, spin),
     }),
   },
   {
@@ -96,7 +107,7 @@ export const configs: readonly CheckConfig[] = [
     params: {},
     expect: expect('when the guest did suspend in time, it accounts for the sleep itself', {
       monoNoJump: [6, 'the host gives up waiting and sleeps while the guest runs: as in baseline'],
-      bootCatchesUp: [5, 'a suspend the guest slept through unsuspended is never accounted'],
+      bootCatchesUp: lasso(5, 4, 'a suspend the guest slept through unsuspended is never accounted'),
     }),
   },
   {
@@ -107,7 +118,7 @@ export const configs: readonly CheckConfig[] = [
       monoNoRewind: [9, 'the guest runs on the unadjusted TSC, then the late adjustment pulls MONOTONIC back'],
       monoNoJump: [6, 'the guest enters before its TSC is adjusted'],
       bootNoRewind: [9, 'BOOTTIME follows MONOTONIC back'],
-      bootCatchesUp: [18, lostSecondSuspend],
+      bootCatchesUp: lasso(18, 4, `${lostSecondSuspend} (here the vCPU that ran in the window processed its request on exit)`),
     }),
   },
   {
@@ -118,7 +129,7 @@ export const configs: readonly CheckConfig[] = [
       monoNoRewind: [8, "vCPU 0 drops its request before the sleep (d == 0), so its TSC is never adjusted; after vCPU 1 moves kvmclock, vCPU 0's page is rewritten and a vDSO read through it goes back"],
       monoNoJump: [7, 'the request was dropped before the sleep: the vCPU enters after resume with its TSC unadjusted'],
       bootNoRewind: [8, 'BOOTTIME follows MONOTONIC back'],
-      bootCatchesUp: [7, 'the vCPU that dropped its request never injects'],
+      bootCatchesUp: lasso(7, 4, 'both vCPUs dropped their request before the sleep (d == 0, no retry): no one adjusts or injects'),
     }),
   },
   {
@@ -129,8 +140,8 @@ export const configs: readonly CheckConfig[] = [
       monoNoRewind: [8, "PM_POST_SUSPEND clears vCPU 0's request before it ran, so its TSC is never adjusted; vCPU 1 moves kvmclock and a vDSO read through vCPU 0's rewritten page goes back"],
       monoNoJump: [7, 'the cleared vCPU enters with an unadjusted TSC'],
       bootNoRewind: [8, 'BOOTTIME follows MONOTONIC back'],
-      bootCatchesUp: [5, 'if no vCPU ran before PM_POST_SUSPEND, no one adjusts or injects'],
-      noRetrySpin: [5, 'unchanged from v3: the re-request can still land after PM_POST_SUSPEND'],
+      bootCatchesUp: lasso(5, 4, 'if no vCPU ran before PM_POST_SUSPEND, no one adjusts or injects'),
+      vcpuEventuallyEnters: lasso(4, 4, retryRace),
     }),
   },
   {
@@ -141,8 +152,8 @@ export const configs: readonly CheckConfig[] = [
       monoNoRewind: [7, 'the second vCPU moves kvmclock_offset by the suspend again: MONOTONIC goes back by D'],
       monoNoJump: [8, 'vCPU 0, still in the guest on its page from before the second kvmclock move, reads ahead of the over-adjusted value vCPU 1 just read'],
       bootNoRewind: [7, 'BOOTTIME follows MONOTONIC back'],
-      bootCatchesUp: [14, lostSecondSuspend],
-      noRetrySpin: [5, retryRace],
+      bootCatchesUp: lasso(14, 4, spinHidesIrq),
+      vcpuEventuallyEnters: lasso(4, 4, retryRace),
     }),
   },
   {
@@ -153,8 +164,8 @@ export const configs: readonly CheckConfig[] = [
       monoNoRewind: [9, 'the deferred counter adjustment lands after the guest ran on the unadjusted TSC'],
       monoNoJump: [6, 'the guest enters before the counters are adjusted'],
       bootNoRewind: [9, 'the IRQ already added D to offs_boot; the late adjustment takes D out of MONOTONIC'],
-      bootCatchesUp: [16, lostSecondSuspend],
-      noRetrySpin: [5, retryRace],
+      bootCatchesUp: lasso(15, 4, 'suspend 1 is adjusted with the interrupt pending; suspend 2 fails and both vCPUs spin in the retry loop forever, so the interrupt is never delivered'),
+      vcpuEventuallyEnters: lasso(4, 4, retryRace),
     }),
   },
   {
@@ -166,8 +177,8 @@ export const configs: readonly CheckConfig[] = [
       monoNoJump: [12, `unchanged from v3: ${lostSecondSuspend}`],
       bootNoRewind: [13, 'unchanged from v3: BOOTTIME follows the MONOTONIC rewind'],
       bootExact: [13, 'the second IRQ adds the cumulative D1 + D2 instead of D2: suspend 1 is counted twice (v3 holds bootExact here)'],
-      bootCatchesUp: [14, `unchanged from v3: ${lostSecondSuspend}`],
-      noRetrySpin: [5, retryRace],
+      bootCatchesUp: lasso(14, 4, `unchanged from v3: ${spinHidesIrq}`),
+      vcpuEventuallyEnters: lasso(4, 4, retryRace),
     }),
   },
 
@@ -178,7 +189,7 @@ export const configs: readonly CheckConfig[] = [
     variant: 'v3',
     params: { suspends: 1 },
     expect: expect('a failed suspend moves no clock', {
-      noRetrySpin: [5, 'PM_POST_SUSPEND runs between the d == 0 check and the re-request: the vCPU spins until the next suspend'],
+      vcpuEventuallyEnters: lasso(4, 4, 'PM_POST_SUSPEND runs between the d == 0 check and the re-request: with no suspend left, the vCPU spins forever'),
     }),
   },
   {
@@ -189,7 +200,7 @@ export const configs: readonly CheckConfig[] = [
       monoNoRewind: [13, lostSecondSuspend],
       monoNoJump: [12, lostSecondSuspend],
       bootNoRewind: [13, lostSecondSuspend],
-      bootCatchesUp: [14, lostSecondSuspend],
+      bootCatchesUp: lasso(15, 4, `${lostSecondSuspend}: both vCPUs run in the window and inject suspend 1, none ever injects suspend 2`),
     }),
   },
   {
@@ -240,7 +251,7 @@ export const configs: readonly CheckConfig[] = [
     params: V3_HOLDS,
     expect: expect('nothing moves backwards', {
       monoNoJump: [6, 'the first read after resume is ahead by exactly the suspend'],
-      bootCatchesUp: [5, 'the guest never learns of the suspend'],
+      bootCatchesUp: lasso(5, 4, 'the guest never learns of the suspend'),
     }),
   },
 
@@ -248,8 +259,8 @@ export const configs: readonly CheckConfig[] = [
   ...(
     [
       ['mutant-request-after-entry', { monoNoRewind: 9, monoNoJump: 6, bootNoRewind: 9 }],
-      ['mutant-no-retry', { monoNoRewind: 8, monoNoJump: 7, bootNoRewind: 8, bootCatchesUp: 7 }],
-      ['mutant-post-clears-all', { monoNoRewind: 8, monoNoJump: 7, bootNoRewind: 8, bootCatchesUp: 5 }],
+      ['mutant-no-retry', { monoNoRewind: 8, monoNoJump: 7, bootNoRewind: 8, bootCatchesUp: [7, 4] }],
+      ['mutant-post-clears-all', { monoNoRewind: 8, monoNoJump: 7, bootNoRewind: 8, bootCatchesUp: [5, 4] }],
       ['mutant-vm-adjust-per-vcpu', { monoNoRewind: 7, monoNoJump: 8, bootNoRewind: 7 }],
       ['mutant-irq-before-adjust', { monoNoRewind: 9, monoNoJump: 6, bootNoRewind: 9 }],
     ] as const
@@ -259,7 +270,12 @@ export const configs: readonly CheckConfig[] = [
     params: V3_HOLDS,
     expect: expect(
       'v3 holds every property with these parameters',
-      Object.fromEntries(Object.entries(steps).map(([p, n]) => [p, [n, 'caught: see the default configuration for the mechanism']])),
+      Object.fromEntries(
+        Object.entries(steps).map(([p, n]): [string, Violation] => {
+          const why = 'caught: see the default configuration for the mechanism';
+          return [p, typeof n === 'number' ? [n, why] : lasso(n[0], n[1], why)];
+        }),
+      ),
     ),
   })),
 ];

@@ -3,7 +3,23 @@
 
 import { defineModel, modelOf, type ModelDefinition } from '../checker/index.js';
 import { designs, type Design } from '../model/designs.js';
-import { boundsFor, kvmInit, guestBoot, guestMono, hostBoot, HostPhase, kvmActions, kvmLayout, ReadPath, VcpuPc, type Ctx, type KvmParams } from '../model/kvm.js';
+import {
+  boundsFor,
+  kvmFairness,
+  kvmInit,
+  kvmStuttering,
+  guestBoot,
+  guestMono,
+  hostBoot,
+  HostPhase,
+  kvmActions,
+  kvmLayout,
+  quiescent,
+  ReadPath,
+  VcpuPc,
+  type Ctx,
+  type KvmParams,
+} from '../model/kvm.js';
 import { defaultsRef } from './configs.js';
 import { kvmProperties } from './properties.js';
 
@@ -37,6 +53,12 @@ export function kvmModel(d: Design): ModelDefinition<KvmParamName> {
         init: kvmInit,
         actions: kvmActions(d, c),
         properties: kvmProperties(d, c),
+        fairness: kvmFairness(d, c),
+        stuttering: kvmStuttering(d),
+        deadlock: {
+          legalEnd: (s) => quiescent(d, s),
+          doc: 'no reachable state is stuck: something other than a bare vCPU exit or re-entry, a clock read or a tick can still happen, unless nothing is left in flight',
+        },
         // vCPUs 1..n-1 are interchangeable: every per-vCPU step is the same
         // code for each, and no field holds a vCPU's index. vCPU 0 is not: the
         // vDSO reads its page and guest suspend/resume runs on it.

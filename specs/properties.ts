@@ -1,13 +1,13 @@
 // The timekeeping properties (docs: ../shared/docs/kvm-suspend-time.md §3),
 // in the checker's invariant and step-property forms.
 
-import { invariant, stepProperty, type Property } from '../checker/index.js';
+import { invariant, leadsTo, stepProperty, type LivenessProperty, type Property } from '../checker/index.js';
 import type { Design } from '../model/designs.js';
-import { HostPhase, quiescent, type Ctx, type KvmState } from '../model/kvm.js';
+import { HostPhase, VcpuPc, type Ctx, type KvmState } from '../model/kvm.js';
 
 const isRead = (family: string) => family === 'readClock';
 
-export function kvmProperties(d: Design, c: Ctx): Property<KvmState>[] {
+export function kvmProperties(_d: Design, c: Ctx): (Property<KvmState> | LivenessProperty<KvmState>)[] {
   const tol = c.p.jumpTolerance;
   return [
     stepProperty<KvmState>(
@@ -30,15 +30,17 @@ export function kvmProperties(d: Design, c: Ctx): Property<KvmState>[] {
       (s) => s.guestOffsBoot <= s.hostSlept + s.guestAsleepTicks,
       "guest BOOTTIME - MONOTONIC never exceeds the host's suspend time (plus time the guest itself was suspended): no double injection",
     ),
-    invariant<KvmState>(
+    leadsTo<KvmState>(
       'bootCatchesUp',
-      (s) => !quiescent(d, s) || s.guestOffsBoot === s.hostSlept + s.guestAsleepTicks,
-      'once nothing is in flight, guest BOOTTIME - MONOTONIC equals the host suspend time: no lost injection (safety form of the liveness property)',
+      (s) => s.hostPhase === HostPhase.resumed,
+      (s) => s.guestOffsBoot === s.hostSlept + s.guestAsleepTicks,
+      "after each host resume, guest BOOTTIME - MONOTONIC eventually equals the host's suspend time (plus time the guest itself was suspended): no lost injection",
     ),
-    invariant<KvmState>(
-      'noRetrySpin',
-      (s) => s.hostPhase !== HostPhase.running || s.vcpu.every((v) => !v.reqSuspendTimeAdj || v.suspendNs !== s.hostSlept),
-      'no vCPU is left re-requesting KVM_REQ_SUSPEND_TIME_ADJ (unable to enter the guest) after the suspend sequence has ended',
+    leadsTo<KvmState>(
+      'vcpuEventuallyEnters',
+      (s, i) => s.vcpu[i]!.pc !== VcpuPc.guest,
+      (s, i) => s.vcpu[i]!.pc === VcpuPc.guest,
+      { over: Array.from({ length: c.n }, (_, i) => i), overName: 'vCPU', doc: 'a vCPU thread out of guest mode eventually runs guest code again (no livelock, no starvation)' },
     ),
   ];
 }

@@ -82,9 +82,13 @@ begin
   if V3 then for j : vcpu_t do vcpu[j].reqAdj := true; endfor; endif;
 end;
 
-rule "freezeTasks" hostPhase = PREPARED & forall j : vcpu_t do vcpu[j].pc != PC_RETRY endforall ==>
+-- A thread between the d == 0 check and its re-request finishes the pass, then freezes.
+rule "freezeTasks" hostPhase = PREPARED ==>
 begin
-  for j : vcpu_t do if vcpu[j].pc = PC_GUEST then vcpu[j].pc := PC_RUN; endif; endfor;
+  for j : vcpu_t do
+    if vcpu[j].pc = PC_RETRY then vcpu[j].reqAdj := true; finishPass(j); endif;
+    if vcpu[j].pc = PC_GUEST then vcpu[j].pc := PC_RUN; endif;
+  endfor;
   hostPhase := FROZEN;
 end;
 

@@ -58,6 +58,10 @@ hidden byte d;
 #define SET_REQ_CLOCK(k) reqClock[k] = true
 #define SET_REQ_ADJ(k) reqAdj[k] = true
 #define KICK_OUT(k) if :: pc[k] == PC_GUEST -> pc[k] = PC_RUN :: else -> skip fi
+/* A thread between the d == 0 check and its re-request finishes the pass, then freezes. */
+#define FINISH_RETRY(k) if :: pc[k] == PC_RETRY -> reqAdj[k] = true; \
+  if :: reqClock[k] -> reqClock[k] = false; pageSkew[k] = kvmclockAdj - tscAdj[k] :: else -> skip fi; \
+  pc[k] = PC_RUN :: else -> skip fi
 #define CLEAR_IF_DONE(k) if :: total == suspendNs[k] -> reqAdj[k] = false :: else -> skip fi
 
 inline requestClockUpdateAll() {
@@ -143,17 +147,6 @@ inline guestIrq(i) {
 #define VDSO_READ(i) d_step { false -> skip }
 #endif
 
-/* The freezer waits for every vCPU thread to reach a freezable point. */
-#if VCPUS == 1
-#define NO_RETRY (pc[0] != PC_RETRY)
-#elif VCPUS == 2
-#define NO_RETRY (pc[0] != PC_RETRY && pc[1] != PC_RETRY)
-#elif VCPUS == 3
-#define NO_RETRY (pc[0] != PC_RETRY && pc[1] != PC_RETRY && pc[2] != PC_RETRY)
-#else
-#define NO_RETRY (pc[0] != PC_RETRY && pc[1] != PC_RETRY && pc[2] != PC_RETRY && pc[3] != PC_RETRY)
-#endif
-
 active proctype system() {
 end:
   do
@@ -166,7 +159,8 @@ end:
 #endif
      }
   :: d_step {
-       hostPhase == PREPARED && NO_RETRY ->
+       hostPhase == PREPARED ->
+       EACH(FINISH_RETRY);
        EACH(KICK_OUT);
        hostPhase = FROZEN
      }
