@@ -44,6 +44,12 @@ export interface TraceFile {
   readonly observed: readonly Readonly<Record<string, Scalar>>[];
   /** The model's note on each step (`explain`); null for the initial state and plain steps. */
   readonly notes: readonly (string | null)[];
+  /**
+   * What each action family stands for (its `doc`: for KVM, the kernel
+   * function), so that a reader without the model can say it. Absent in
+   * files written before it was added, and for models with no action docs.
+   */
+  readonly actionDocs?: Readonly<Record<string, string>>;
 }
 
 export interface ModelRef {
@@ -52,8 +58,14 @@ export interface ModelRef {
   readonly source: string;
 }
 
+/** The `doc` of every action family that has one. */
+export function actionDocsOf(m: CompiledModel): Record<string, string> {
+  return Object.fromEntries(m.families.filter((f) => f.doc).map((f) => [f.name, f.doc!]));
+}
+
 export function traceFileOf(m: CompiledModel, ref: ModelRef, t: Trace, writer: string, doc: string): TraceFile {
   const d = describeTrace(m, t);
+  const actionDocs = actionDocsOf(m);
   return {
     format: FORMAT,
     version: FORMAT_VERSION,
@@ -81,6 +93,7 @@ export function traceFileOf(m: CompiledModel, ref: ModelRef, t: Trace, writer: s
     states: t.states.map((s) => s.slice()),
     observed: d.steps.map((s) => ({ ...s.observed })),
     notes: d.steps.map((s) => s.note ?? null),
+    ...(Object.keys(actionDocs).length ? { actionDocs } : {}),
   };
 }
 
@@ -211,6 +224,11 @@ export function decodeTrace(bytes: Uint8Array): TraceFile {
   }
   const notes = arr(raw, 'notes', 'trace');
   if (notes.length !== states.length || notes.some((n) => n !== null && typeof n !== 'string')) fail('trace.notes must be one string or null per state');
+  // Optional in every version: files from before it was added have none.
+  const actionDocs = raw.actionDocs;
+  if (actionDocs !== undefined && (!isObj(actionDocs) || Object.values(actionDocs).some((d) => typeof d !== 'string'))) {
+    fail('trace.actionDocs is not a map of strings');
+  }
   return {
     format: FORMAT,
     version,
@@ -226,6 +244,7 @@ export function decodeTrace(bytes: Uint8Array): TraceFile {
     states,
     observed: observed as Record<string, Scalar>[],
     notes: notes as (string | null)[],
+    ...(actionDocs !== undefined ? { actionDocs: actionDocs as Record<string, string> } : {}),
   };
 }
 

@@ -83,6 +83,29 @@ describe('round trip', () => {
   });
 });
 
+describe('action docs in the trace file', () => {
+  it('a KVM trace carries what each action stands for in the kernel, and keeps it through a round trip', () => {
+    const t = traceOf('baseline', {}, 'monoNoJump');
+    expect(t.actionDocs?.vcpuRun).toMatch(/^vcpu_enter_guest: /);
+    expect(decodeTrace(encodeTrace(t)).actionDocs).toEqual(t.actionDocs);
+  });
+
+  it('a file written before action docs existed still reads, without them', () => {
+    const old = readTraceFile(baselineJump);
+    expect(old.actionDocs).toBeUndefined();
+    expect(old.actions).toHaveLength(6);
+  });
+
+  it('action docs that are not a map of strings: a TraceFileError naming the key', () => {
+    const t = traceOf('baseline', {}, 'monoNoJump');
+    for (const bad of [['x'], { vcpuRun: 7 }, 'docs']) {
+      expect(() => decodeTrace(encodeTrace({ ...t, actionDocs: bad as unknown as Record<string, string> }))).toThrow(
+        'trace.actionDocs is not a map of strings',
+      );
+    }
+  });
+});
+
 describe('bad trace files', () => {
   const good = new Uint8Array(readFileSync(baselineJump));
 
