@@ -13,8 +13,9 @@ import { readTraceFile, writeFileAtomic } from './io.js';
 import { toItf } from './itf.js';
 import { REGRESSIONS, type ManifestEntry } from './refresh.js';
 import { replayTrace } from './replay.js';
-import { toSvg } from './svg.js';
+import { toSvg } from './views/chart.js';
 import { run } from '../cli/test-support.js';
+import { wellFormed } from './test-support.js';
 
 // Every folder a test makes is removed when the file's tests are done.
 const made: string[] = [];
@@ -240,24 +241,6 @@ describe('atomic writes', () => {
   });
 });
 
-/** Tags balance and attribute values are quoted: enough to call the SVG well-formed. */
-function wellFormed(xml: string): boolean {
-  const stack: string[] = [];
-  const re = /<(\/?)([A-Za-z][\w:-]*)((?:\s+[\w:-]+="[^"<]*")*)\s*(\/?)>|<!--[\s\S]*?-->|<([^>]*)>/g;
-  let m: RegExpExecArray | null;
-  let text = xml;
-  while ((m = re.exec(xml))) {
-    if (m[5] !== undefined) return false; // a tag that did not parse
-    const [, close, name, , self] = m;
-    if (self) continue;
-    if (close) {
-      if (stack.pop() !== name) return false;
-    } else stack.push(name!);
-  }
-  text = xml.replace(re, '');
-  return stack.length === 0 && !/[<>]/.test(text);
-}
-
 describe('SVG', () => {
   it('is well-formed, has one line per clock, the suspend shaded and the violating read marked', () => {
     const t = traceOf('v3', { canFail: 0 }, 'monoNoRewind');
@@ -266,7 +249,7 @@ describe('SVG', () => {
     const clocks = [...svg.matchAll(/<g class="clock" data-key="([^"]+)"/g)].map((m) => m[1]);
     expect(clocks).toEqual(['host.mono', 'host.boot', 'mono@0', 'boot@0', 'mono@1', 'boot@1', 'vdso.mono@1']);
     expect(svg).toContain('class="band" data-key="host.suspended"');
-    expect(svg.match(/class="violating-read"/g)).toHaveLength(2); // read.mono and read.boot at the last step
+    expect(svg.match(/class="read violating-read"/g)).toHaveLength(2); // read.mono and read.boot at the last step
     expect(svg).toContain('violates monoNoRewind');
     expect(wellFormed('<svg><g></svg>')).toBe(false);
   });

@@ -1,0 +1,134 @@
+// Results in the places people look: the HTML report (--html), and the
+// formats CI systems show natively (--junit, --sarif, --github). Each command
+// turns its results into one Report (traces/views/report.ts); the views
+// render it.
+
+import { existsSync, statSync } from 'node:fs';
+import { relative, resolve } from 'node:path';
+import { UsageError, type CheckResult, type CompiledModel, type ModelDefinition, type PropertyResult } from '../checker/index.js';
+import { traceFileOf, type TraceFile } from '../traces/format.js';
+import { writeFileAtomic } from '../traces/io.js';
+import type { ShownTrace } from '../traces/views/chart.js';
+import { toHtml } from '../traces/views/html.js';
+import type { Report, ReportCell, ReportRow } from '../traces/views/report.js';
+import type { CompareRow } from './compare.js';
+import { STOP_TEXT } from './format.js';
+import { builtinModels } from './registry.js';
+import { VERSION } from './version.js';
+
+type OptionSpec = { type: 'string' | 'boolean' };
+
+export const reportOptions: Record<string, OptionSpec> = {
+  html: { type: 'string' },
+};
+
+export const reportOptionDocs: Record<string, string> = {
+  html: 'write a self-contained HTML report: the verdict table and a step-through explorer for each counterexample',
+};
+
+/** Refuse an output path that cannot be a file before any work is done. */
+export function checkReportPaths(v: Record<string, unknown>): void {
+  for (const opt of Object.keys(reportOptions)) {
+    const path = v[opt];
+    if (typeof path !== 'string') continue;
+    if (path === '') throw new UsageError(`--${opt}: no file name given`);
+    if (existsSync(path) && statSync(path).isDirectory()) throw new UsageError(`--${opt}: ${path} is a folder, not a file`);
+  }
+}
+
+/** Where a model came from, as trace files record it: a built-in name, or the file's absolute path. */
+export function modelSource(ref: string, def: ModelDefinition): string {
+  return builtinModels().get(ref)?.definition === def ? ref : resolve(ref);
+}
+
+function shownTrace(m: CompiledModel, def: ModelDefinition, source: string, p: PropertyResult): ShownTrace {
+  const t = traceFileOf(m, { name: def.name, family: def.family, source }, p.trace!, VERSION, p.doc);
+  return p.trace!.loopStart !== undefined ? { ...t, loopStart: p.trace!.loopStart } : t;
+}
+
+function rowOf(
+  variant: string,
+  def: ModelDefinition,
+  source: string,
+  m: CompiledModel,
+  r: CheckResult,
+  expected: CompareRow['expected'],
+): ReportRow {
+  const cells: ReportCell[] = r.properties.map((p) => {
+    const e = expected?.[p.name];
+    const differs =
+      e && p.verdict !== 'unknown' && (e.verdict !== p.verdict || (e.steps !== undefined && p.trace !== undefined && p.trace.actions.length !== e.steps));
+    return {
+      property: p.name,
+      kind: p.kind,
+      doc: p.doc,
+      verdict: p.verdict,
+      ...(p.trace ? { trace: shownTrace(m, def, source, p) } : {}),
+      ...(differs ? { expected: { verdict: e.verdict, ...(e.steps !== undefined ? { steps: e.steps } : {}) } } : {}),
+    };
+  });
+  const isFile = source.startsWith('/');
+  return {
+    variant,
+    ...(isFile ? { file: relative(process.cwd(), source) } : {}),
+    cells,
+    states: r.stats.distinct,
+    seconds: r.stats.seconds,
+    ...(!r.complete ? { incomplete: STOP_TEXT[r.stopReason ?? 'depth'] ?? 'stopped early' } : {}),
+  };
+}
+
+export function reportFromCheck(ref: string, def: ModelDefinition, m: CompiledModel, r: CheckResult): Report {
+  const source = modelSource(ref, def);
+  return {
+    title: `clockcheck check ${ref}`,
+    params: r.params,
+    writer: VERSION,
+    createdAt: new Date().toISOString(),
+    rows: [rowOf(m.name, def, source, m, r, undefined)],
+  };
+}
+
+export function reportFromCompare(rows: readonly CompareRow[]): Report {
+  const models = builtinModels();
+  return {
+    title: 'clockcheck compare',
+    params: rows[0]?.result.params ?? {},
+    writer: VERSION,
+    createdAt: new Date().toISOString(),
+    rows: rows.map((row) => rowOf(row.variant, models.get(row.variant)!.definition, row.variant, row.model, row.result, row.expected)),
+  };
+}
+
+/** A saved trace as a one-cell report. */
+export function reportFromTrace(t: TraceFile, file: string): Report {
+  return {
+    title: `clockcheck show ${file}`,
+    params: t.params,
+    writer: t.writer,
+    createdAt: t.createdAt,
+    rows: [
+      {
+        variant: t.variant,
+        ...(t.model.source.startsWith('/') ? { file: relative(process.cwd(), t.model.source) } : {}),
+        cells: [{ property: t.property.name, kind: t.property.kind, doc: t.property.doc, verdict: 'violated', trace: t }],
+      },
+    ],
+  };
+}
+
+function write(opt: string, path: string, data: string): string {
+  try {
+    writeFileAtomic(path, data);
+  } catch (e) {
+    throw new UsageError(`--${opt}: cannot write ${path}: ${(e as Error).message}`);
+  }
+  return path;
+}
+
+/** Write every report the options ask for; returns the `wrote …` lines to print. */
+export async function writeReports(report: Report, v: Record<string, unknown>): Promise<string[]> {
+  const wrote: string[] = [];
+  if (typeof v.html === 'string') wrote.push(`report written: ${write('html', v.html, await toHtml(report))}`);
+  return wrote;
+}
