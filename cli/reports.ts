@@ -10,6 +10,7 @@ import { traceFileOf, type TraceFile } from '../traces/format.js';
 import { writeFileAtomic } from '../traces/io.js';
 import type { ShownTrace } from '../traces/views/chart.js';
 import { toHtml } from '../traces/views/html.js';
+import { toJunit } from '../traces/views/junit.js';
 import type { Report, ReportCell, ReportRow } from '../traces/views/report.js';
 import type { CompareRow } from './compare.js';
 import { STOP_TEXT } from './format.js';
@@ -20,10 +21,12 @@ type OptionSpec = { type: 'string' | 'boolean' };
 
 export const reportOptions: Record<string, OptionSpec> = {
   html: { type: 'string' },
+  junit: { type: 'string' },
 };
 
 export const reportOptionDocs: Record<string, string> = {
   html: 'write a self-contained HTML report: the verdict table and a step-through explorer for each counterexample',
+  junit: 'write JUnit XML: a test case per variant and property, a violation a failure with its counterexample',
 };
 
 /** Refuse an output path that cannot be a file before any work is done. */
@@ -130,5 +133,6 @@ function write(opt: string, path: string, data: string): string {
 export async function writeReports(report: Report, v: Record<string, unknown>): Promise<string[]> {
   const wrote: string[] = [];
   if (typeof v.html === 'string') wrote.push(`report written: ${write('html', v.html, await toHtml(report))}`);
+  if (typeof v.junit === 'string') wrote.push(`JUnit XML written: ${write('junit', v.junit, toJunit(report))}`);
   return wrote;
 }
