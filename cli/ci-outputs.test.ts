@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { validateXML } from 'xmllint-wasm';
 import { toJunit } from '../traces/views/junit.js';
-import { run } from './test-support.js';
+import { githubAnnotations } from '../traces/views/github.js';
+import { run, runWith } from './test-support.js';
 
 const made: string[] = [];
 function tempDir(): string {
@@ -120,5 +121,86 @@ describe('--junit', () => {
     expect(bad.stderr).toMatch(/^clockcheck: error: --junit: cannot write .*junit\.xml: (EEXIST|ENOTDIR)/);
     expect(bad.stderr.split('\n')).toHaveLength(2);
     expect(readdirSync(d)).toEqual(['file']);
+  });
+});
+
+/** What the Actions runner makes of a workflow command line (actions/toolkit's escaping, undone). */
+function parseCommand(line: string): { kind: string; props: Record<string, string>; message: string } {
+  const m = /^::(\w+)(?: ([^:]*))?::(.*)$/.exec(line);
+  if (!m) throw new Error(`not a workflow command: ${line}`);
+  const un = (s: string) => s.replace(/%0A/g, '\n').replace(/%0D/g, '\r').replace(/%3A/g, ':').replace(/%2C/g, ',').replace(/%25/g, '%');
+  const props = Object.fromEntries((m[2] ?? '').split(',').filter(Boolean).map((kv) => [kv.split('=')[0]!, un(kv.slice(kv.indexOf('=') + 1))]));
+  return { kind: m[1]!, props, message: un(m[3]!) };
+}
+
+describe('--github', () => {
+  const inActions = (summary: string) => ({ GITHUB_ACTIONS: 'true', GITHUB_STEP_SUMMARY: summary });
+
+  it('in a GitHub Actions job: an error annotation per violation, the table and counterexamples appended to the job summary', () => {
+    const dir = tempDir();
+    const summary = join(dir, 'summary.md');
+    writeFileSync(summary, 'an earlier step wrote this\n');
+    const r = runWith(inActions(summary), 'compare', '--variants', 'baseline,v3-fixed', '--github', '--no-traces', '--quiet');
+    expect(r.code).toBe(0);
+    const commands = r.stdout.split('\n').filter((l) => l.startsWith('::')).map(parseCommand);
+    expect(commands.map((c) => [c.kind, c.props.title])).toEqual([
+      ['error', 'clockcheck: baseline violates monoNoJump'],
+      ['error', 'clockcheck: baseline violates bootCatchesUp'],
+    ]);
+    const jump = commands[0]!.message.split('\n');
+    expect(jump[0]).toMatch(/^baseline violates monoNoJump: 6 steps, ending in readClock\(0,0\): kernel read on vCPU 0: MONO=1 BOOT=1/);
+    expect(jump[1]).toBe('baseline: counterexample to step monoNoJump, 6 steps');
+    expect(jump.at(-1)).toMatch(/<- violates monoNoJump$/);
+    const md = readFileSync(summary, 'utf8');
+    expect(md.startsWith('an earlier step wrote this\n## clockcheck compare\n')).toBe(true);
+    expect(md).toContain('| baseline | ✓ | ✗ 6 | ✓ | ✓ | ✗ 5 | ✓ | ✓ |');
+    expect(md).toContain('| v3-fixed | ✓ | ✓ | ✓ | ✓ | ✓ | ✓ | ✓ |');
+    expect(md.match(/<details><summary>/g)).toHaveLength(2);
+    expect(md).toContain('<details><summary>baseline: monoNoJump (6 steps)</summary>\n\n```text\nbaseline: counterexample to step monoNoJump');
+  });
+
+  it('unknown verdicts are warnings; a model file is named so the annotation lands on it', () => {
+    const dir = tempDir();
+    const bounded = runWith(inActions(join(dir, 's.md')), 'check', 'peterson', '--max-depth', '2', '--github');
+    expect(bounded.code).toBe(3);
+    const warnings = bounded.stdout.split('\n').filter((l) => l.startsWith('::')).map(parseCommand);
+    expect(warnings.map((w) => [w.kind, w.props.title, w.message])).toEqual([
+      ['warning', 'clockcheck: peterson mutualExclusion unknown', 'no verdict for mutualExclusion: stopped by the depth bound'],
+      ['warning', 'clockcheck: peterson deadlock unknown', 'no verdict for deadlock: stopped by the depth bound'],
+    ]);
+    const file = runWith(inActions(join(dir, 's.md')), 'check', 'examples/peterson.ts', '-p', 'swapped=1', '--github');
+    expect(file.code).toBe(1);
+    const [error] = file.stdout.split('\n').filter((l) => l.startsWith('::')).map(parseCommand);
+    expect(error!.props).toEqual({ file: 'examples/peterson.ts', title: 'clockcheck: peterson violates mutualExclusion' });
+  });
+
+  it('with --json the annotations go to stderr and stdout stays JSON', () => {
+    const dir = tempDir();
+    const r = runWith(inActions(join(dir, 's.md')), 'check', 'peterson', '-p', 'swapped=1', '--json', '--github');
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stdout).properties[0].verdict).toBe('violated');
+    expect(r.stderr).toMatch(/^::error title=clockcheck%3A peterson violates mutualExclusion::/);
+  });
+
+  it('outside GitHub Actions: a line on stderr says why nothing was written, and the verdict is unchanged', () => {
+    const dir = tempDir();
+    const summary = join(dir, 's.md');
+    const r = runWith({ GITHUB_ACTIONS: undefined, GITHUB_STEP_SUMMARY: summary }, 'check', 'peterson', '-p', 'swapped=1', '--github');
+    expect(r.code).toBe(1);
+    expect(r.stdout).not.toContain('::error');
+    expect(r.stderr).toBe('clockcheck: --github: GITHUB_ACTIONS is not set (not a GitHub Actions job): no annotations or job summary written\n');
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('escapes what would end or split a workflow command', () => {
+    const [line] = githubAnnotations({
+      title: 't',
+      params: {},
+      writer: 'test',
+      createdAt: '',
+      rows: [{ variant: 'a,b:c', cells: [{ property: 'p', kind: 'invariant', doc: '', verdict: 'unknown' }], incomplete: '100% done\nor not' }],
+    });
+    expect(line).toBe('::warning title=clockcheck%3A a%2Cb%3Ac p unknown::no verdict for p: 100%25 done%0Aor not');
+    expect(parseCommand(line!).props.title).toBe('clockcheck: a,b:c p unknown');
   });
 });

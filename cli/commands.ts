@@ -128,8 +128,7 @@ const checkCommand: Command = {
       process.stdout.write(formatResult(m, r, makeStyle(useColor(v))) + '\n');
       for (const p of saved) process.stdout.write(`trace written: ${p}\n`);
     }
-    const wrote = await writeReports(reportFromCheck(pos[0]!, def, m, r), v);
-    if (!v.json) for (const line of wrote) process.stdout.write(`${line}\n`);
+    await writeReports(reportFromCheck(pos[0]!, def, m, r), v);
     return exitCodeOf([r]);
   },
 };
@@ -201,8 +200,7 @@ const compareCommand: Command = {
     else if (v.md) process.stdout.write(compareToMarkdown(rows) + '\n');
     else process.stdout.write(formatCompare(rows, makeStyle(useColor(v)), v['no-traces'] !== true) + '\n');
     if (!v.json && saved.length) process.stdout.write(`${saved.length} trace files written to ${v.traces}\n`);
-    const wrote = await writeReports(reportFromCompare(rows), v);
-    if (!v.json) for (const line of wrote) process.stdout.write(`${line}\n`);
+    await writeReports(reportFromCompare(rows), v);
     return compareExitCode(rows);
   },
 };

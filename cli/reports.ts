@@ -3,7 +3,7 @@
 // turns its results into one Report (traces/views/report.ts); the views
 // render it.
 
-import { existsSync, statSync } from 'node:fs';
+import { appendFileSync, existsSync, statSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import { UsageError, type CheckResult, type CompiledModel, type ModelDefinition, type PropertyResult } from '../checker/index.js';
 import { traceFileOf, type TraceFile } from '../traces/format.js';
@@ -11,6 +11,7 @@ import { writeFileAtomic } from '../traces/io.js';
 import type { ShownTrace } from '../traces/views/chart.js';
 import { toHtml } from '../traces/views/html.js';
 import { toJunit } from '../traces/views/junit.js';
+import { githubAnnotations, githubSummary } from '../traces/views/github.js';
 import type { Report, ReportCell, ReportRow } from '../traces/views/report.js';
 import type { CompareRow } from './compare.js';
 import { STOP_TEXT } from './format.js';
@@ -22,16 +23,19 @@ type OptionSpec = { type: 'string' | 'boolean' };
 export const reportOptions: Record<string, OptionSpec> = {
   html: { type: 'string' },
   junit: { type: 'string' },
+  github: { type: 'boolean' },
 };
 
 export const reportOptionDocs: Record<string, string> = {
   html: 'write a self-contained HTML report: the verdict table and a step-through explorer for each counterexample',
   junit: 'write JUnit XML: a test case per variant and property, a violation a failure with its counterexample',
+  github: 'in GitHub Actions (GITHUB_ACTIONS set): annotations for violations, and the table and counterexamples in the job summary',
 };
 
 /** Refuse an output path that cannot be a file before any work is done. */
 export function checkReportPaths(v: Record<string, unknown>): void {
   for (const opt of Object.keys(reportOptions)) {
+    if (reportOptions[opt]!.type !== 'string') continue;
     const path = v[opt];
     if (typeof path !== 'string') continue;
     if (path === '') throw new UsageError(`--${opt}: no file name given`);
@@ -129,10 +133,34 @@ function write(opt: string, path: string, data: string): string {
   return path;
 }
 
-/** Write every report the options ask for; returns the `wrote …` lines to print. */
-export async function writeReports(report: Report, v: Record<string, unknown>): Promise<string[]> {
-  const wrote: string[] = [];
-  if (typeof v.html === 'string') wrote.push(`report written: ${write('html', v.html, await toHtml(report))}`);
-  if (typeof v.junit === 'string') wrote.push(`JUnit XML written: ${write('junit', v.junit, toJunit(report))}`);
-  return wrote;
+/**
+ * Write every report the options ask for and say so on stdout (nothing with
+ * --json, whose stdout is the data). GitHub annotations go to stdout too, or
+ * to stderr with --json: the runner reads workflow commands from both.
+ */
+export async function writeReports(report: Report, v: Record<string, unknown>): Promise<void> {
+  const say = (line: string) => {
+    if (!v.json) process.stdout.write(`${line}\n`);
+  };
+  if (typeof v.html === 'string') say(`report written: ${write('html', v.html, await toHtml(report))}`);
+  if (typeof v.junit === 'string') say(`JUnit XML written: ${write('junit', v.junit, toJunit(report))}`);
+  if (v.github === true) {
+    if (process.env.GITHUB_ACTIONS !== 'true') {
+      process.stderr.write('clockcheck: --github: GITHUB_ACTIONS is not set (not a GitHub Actions job): no annotations or job summary written\n');
+      return;
+    }
+    const annotations = githubAnnotations(report).map((a) => `${a}\n`).join('');
+    (v.json ? process.stderr : process.stdout).write(annotations);
+    const summary = process.env.GITHUB_STEP_SUMMARY;
+    if (!summary) {
+      process.stderr.write('clockcheck: --github: GITHUB_STEP_SUMMARY is not set: no job summary written\n');
+      return;
+    }
+    try {
+      // Appended, not replaced: earlier commands of the step may have written to it.
+      appendFileSync(summary, githubSummary(report));
+    } catch (e) {
+      throw new UsageError(`--github: cannot append the job summary to ${summary}: ${(e as Error).message}`);
+    }
+  }
 }
