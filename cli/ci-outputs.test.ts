@@ -204,3 +204,54 @@ describe('--github', () => {
     expect(parseCommand(line!).props.title).toBe('clockcheck: a,b:c p unknown');
   });
 });
+
+describe('--sarif', () => {
+  interface SarifResult {
+    ruleId: string;
+    ruleIndex: number;
+    kind: string;
+    level: string;
+    message: { text: string };
+    locations?: { physicalLocation: { artifactLocation: { uri: string } } }[];
+    codeFlows?: { threadFlows: { locations: { executionOrder: number; location: { message: { text: string } } }[] }[] }[];
+    properties: { variant: string; steps?: number };
+  }
+
+  it('SARIF 2.1.0: a rule per property, a result per variant and property, a counterexample as a code flow of its steps', () => {
+    const dir = tempDir();
+    const file = join(dir, 'out.sarif');
+    const r = run('compare', '--variants', 'baseline,v3-fixed', '--sarif', file, '--no-traces', '--quiet');
+    expect(r.code).toBe(0);
+    const sarif = JSON.parse(readFileSync(file, 'utf8'));
+    expect(sarif.version).toBe('2.1.0');
+    const run0 = sarif.runs[0];
+    expect(run0.tool.driver.name).toBe('clockcheck');
+    const rules = run0.tool.driver.rules.map((x: { id: string }) => x.id);
+    expect(rules).toEqual(['monoNoRewind', 'monoNoJump', 'bootNoRewind', 'bootExact', 'bootCatchesUp', 'noRetrySpin', 'deadlock']);
+    const results = run0.results as SarifResult[];
+    expect(results).toHaveLength(14);
+    for (const x of results) {
+      expect(rules[x.ruleIndex]).toBe(x.ruleId);
+      // SARIF §3.27.10: a level other than none only for kind fail.
+      if (x.kind !== 'fail') expect(x.level).toBe('none');
+    }
+    const failed = results.filter((x) => x.kind === 'fail');
+    expect(failed.map((x) => `${x.properties.variant} ${x.ruleId} ${x.level}`)).toEqual(['baseline monoNoJump error', 'baseline bootCatchesUp error']);
+    const flow = failed[0]!.codeFlows![0]!.threadFlows[0]!.locations;
+    expect(flow.map((l) => l.executionOrder)).toEqual([0, 1, 2, 3, 4, 5, 6]);
+    expect(flow[1]!.location.message.text).toBe('1. pmSuspendPrepare (pm_notifier_call_chain(PM_SUSPEND_PREPARE) -> kvm_pm_notifier_call, under kvm->lock)');
+    expect(failed[0]!.message.text).toMatch(/^baseline violates monoNoJump: 6 steps, ending in readClock\(0,0\)/);
+    expect(failed[0]!.locations).toBeUndefined(); // a built-in model has no file to point at
+  });
+
+  it('a model file is the location of its results', () => {
+    const dir = tempDir();
+    const file = join(dir, 'out.sarif');
+    expect(run('check', 'examples/peterson.ts', '-p', 'swapped=1', '--sarif', file).code).toBe(1);
+    const results = JSON.parse(readFileSync(file, 'utf8')).runs[0].results as SarifResult[];
+    expect(results.map((x) => [x.ruleId, x.kind, x.locations?.[0]?.physicalLocation.artifactLocation.uri])).toEqual([
+      ['mutualExclusion', 'fail', 'examples/peterson.ts'],
+      ['deadlock', 'open', 'examples/peterson.ts'],
+    ]);
+  });
+});

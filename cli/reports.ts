@@ -12,6 +12,7 @@ import type { ShownTrace } from '../traces/views/chart.js';
 import { toHtml } from '../traces/views/html.js';
 import { toJunit } from '../traces/views/junit.js';
 import { githubAnnotations, githubSummary } from '../traces/views/github.js';
+import { toSarif } from '../traces/views/sarif.js';
 import type { Report, ReportCell, ReportRow } from '../traces/views/report.js';
 import type { CompareRow } from './compare.js';
 import { STOP_TEXT } from './format.js';
@@ -23,12 +24,14 @@ type OptionSpec = { type: 'string' | 'boolean' };
 export const reportOptions: Record<string, OptionSpec> = {
   html: { type: 'string' },
   junit: { type: 'string' },
+  sarif: { type: 'string' },
   github: { type: 'boolean' },
 };
 
 export const reportOptionDocs: Record<string, string> = {
   html: 'write a self-contained HTML report: the verdict table and a step-through explorer for each counterexample',
   junit: 'write JUnit XML: a test case per variant and property, a violation a failure with its counterexample',
+  sarif: 'write SARIF 2.1.0 for code scanning: a result per variant and property, each counterexample a code flow',
   github: 'in GitHub Actions (GITHUB_ACTIONS set): annotations for violations, and the table and counterexamples in the job summary',
 };
 
@@ -144,6 +147,7 @@ export async function writeReports(report: Report, v: Record<string, unknown>): 
   };
   if (typeof v.html === 'string') say(`report written: ${write('html', v.html, await toHtml(report))}`);
   if (typeof v.junit === 'string') say(`JUnit XML written: ${write('junit', v.junit, toJunit(report))}`);
+  if (typeof v.sarif === 'string') say(`SARIF written: ${write('sarif', v.sarif, JSON.stringify(toSarif(report), null, 2) + '\n')}`);
   if (v.github === true) {
     if (process.env.GITHUB_ACTIONS !== 'true') {
       process.stderr.write('clockcheck: --github: GITHUB_ACTIONS is not set (not a GitHub Actions job): no annotations or job summary written\n');
