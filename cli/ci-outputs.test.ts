@@ -255,3 +255,21 @@ describe('--sarif', () => {
     ]);
   });
 });
+
+describe("the README's CI workflow", () => {
+  it('its clockcheck command runs as written on a model file: reports written, an annotation, exit 1 for the violation', () => {
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+    const yaml = readme.split('## CI')[1]!.split('```yaml')[1]!.split('```')[0]!;
+    expect(yaml).toContain('uses: actions/upload-artifact@v4');
+    expect(yaml).toMatch(/on: pull_request/);
+    const command = /npx clockcheck (check [^\n]*\\\n[^\n]*)/.exec(yaml)![1]!.replace(/\\\n\s*/, '').replace(/ \|\| status=\$\?$/, '');
+    const dir = tempDir();
+    const args = command
+      .split(/\s+/)
+      .map((a) => a.replace('"$model"', 'examples/lostUpdate.ts').replace('$name', 'lostUpdate').replace(/^"reports\/(.*)"$/, `${dir}/$1`));
+    const r = runWith({ GITHUB_ACTIONS: 'true', GITHUB_STEP_SUMMARY: join(dir, 'summary.md') }, ...args);
+    expect(r.code).toBe(1);
+    expect(readdirSync(dir).sort()).toEqual(['lostUpdate.html', 'lostUpdate.junit.xml', 'lostUpdate.sarif', 'summary.md']);
+    expect(r.stdout).toMatch(/^::error file=examples\/lostUpdate\.ts,title=clockcheck%3A lost-update violates xNeverDecreases::/m);
+  });
+});

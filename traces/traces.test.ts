@@ -201,13 +201,14 @@ describe('replay from the command line', () => {
       const [cmd, comment] = line.trim().split(/\s+# /);
       return { args: cmd!.trim().split(/\s+/).slice(2), code: Number(/^exit (\d+)/.exec(comment ?? '')?.[1]) };
     });
-    expect(steps.map((s) => s.code)).toEqual([1, 0, 0, 1, 0]);
+    expect(steps.map((s) => s.code)).toEqual([1, 0, 0, 0, 1, 0]);
     const dir = tempDir('clockcheck-walk-');
     for (const { args, code } of steps) {
-      const r = run(...args.map((a) => (a.startsWith('out/') ? join(dir, a) : a === 'jump.svg' ? join(dir, a) : a)));
+      const r = run(...args.map((a) => (a.startsWith('out/') || a === 'jump.svg' || a === 'jump.html' ? join(dir, a) : a)));
       expect([args.join(' '), r.code, r.stderr]).toEqual([args.join(' '), code, '']);
     }
     expect(readFileSync(join(dir, 'jump.svg'), 'utf8')).toMatch(/^<svg/);
+    expect(readFileSync(join(dir, 'jump.html'), 'utf8')).toMatch(/^<!doctype html>\n[\s\S]*<section class="explorer"[^>]* data-key="baseline\/monoNoJump" data-last="6">/);
   });
 
   it('a model file trace records its path and replays from it', () => {
