@@ -12,16 +12,19 @@ import { petersonLasso } from '../traces/test-support.js';
 import { toHtml } from '../traces/views/html.js';
 import { run } from './test-support.js';
 
+/** CLOCKCHECK_CHROMIUM names the browser to use (and only it); else Debian's. */
 function findChromium(): string | undefined {
-  const candidates = [process.env.CLOCKCHECK_CHROMIUM, '/usr/bin/chromium', '/usr/bin/chromium-browser'];
-  return candidates.find((p): p is string => !!p && existsSync(p));
+  const given = process.env.CLOCKCHECK_CHROMIUM;
+  const candidates = given ? [given] : ['/usr/bin/chromium', '/usr/bin/chromium-browser'];
+  return candidates.find((p) => existsSync(p));
 }
 
 const executablePath = findChromium();
 if (!executablePath) {
+  const looked = process.env.CLOCKCHECK_CHROMIUM ?? '/usr/bin/chromium';
   console.warn(
-    'SKIPPED: the HTML report browser tests: no chromium found (/usr/bin/chromium, or CLOCKCHECK_CHROMIUM). ' +
-      '.ci/run installs it with apt-get where it can; elsewhere run: apt-get install chromium',
+    `SKIPPED: the browser tests of the HTML report: no chromium at ${looked}. ` +
+      '.ci/run installs it with apt-get where it can; elsewhere: apt-get install chromium, or set CLOCKCHECK_CHROMIUM',
   );
 }
 
