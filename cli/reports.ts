@@ -4,7 +4,7 @@
 // render it.
 
 import { appendFileSync, existsSync, statSync } from 'node:fs';
-import { relative, resolve } from 'node:path';
+import { isAbsolute, relative, resolve } from 'node:path';
 import { UsageError, type CheckResult, type CompiledModel, type ModelDefinition, type PropertyResult } from '../checker/index.js';
 import { traceFileOf, type TraceFile } from '../traces/format.js';
 import { writeFileAtomic } from '../traces/io.js';
@@ -77,7 +77,7 @@ function rowOf(
       ...(differs ? { expected: { verdict: e.verdict, ...(e.steps !== undefined ? { steps: e.steps } : {}) } } : {}),
     };
   });
-  const isFile = source.startsWith('/');
+  const isFile = isAbsolute(source);
   return {
     variant,
     ...(isFile ? { file: relative(process.cwd(), source) } : {}),
@@ -120,7 +120,7 @@ export function reportFromTrace(t: TraceFile, file: string): Report {
     rows: [
       {
         variant: t.variant,
-        ...(t.model.source.startsWith('/') ? { file: relative(process.cwd(), t.model.source) } : {}),
+        ...(isAbsolute(t.model.source) ? { file: relative(process.cwd(), t.model.source) } : {}),
         cells: [{ property: t.property.name, kind: t.property.kind, doc: t.property.doc, verdict: 'violated', trace: t }],
       },
     ],
