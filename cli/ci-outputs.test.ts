@@ -29,6 +29,21 @@ async function schemaErrors(xml: string): Promise<string[]> {
 
 const unescape = (s: string) => s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&#10;/g, '\n').replace(/&amp;/g, '&');
 
+describe('--html from check', () => {
+  it('one model: its row of verdicts and an explorer per violation; the usual output and exit code stay', () => {
+    const dir = tempDir();
+    const file = join(dir, 'r.html');
+    const r = run('check', 'peterson', '-p', 'swapped=1', '--html', file);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/mutualExclusion\s+invariant\s+VIOLATED\s+6 steps/);
+    expect(r.stdout.endsWith(`report written: ${file}\n`)).toBe(true);
+    const html = readFileSync(file, 'utf8');
+    expect(html).toMatch(/<title>clockcheck check peterson: peterson: 1 counterexample<\/title>/);
+    expect([...html.matchAll(/<section class="explorer"[^>]* data-key="([^"]+)"/g)].map((m) => m[1])).toEqual(['peterson/mutualExclusion']);
+    expect(html).toContain('<td class="unknown" title="deadlock: no verdict (the search stopped early)">?</td>');
+  });
+});
+
 describe('--junit', () => {
   const variants = ['baseline', 'v3', 'v3-fixed'];
   const dir = tempDir();
