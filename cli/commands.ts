@@ -9,6 +9,7 @@ import { progressPrinter } from './progress.js';
 import { builtinModels, registryModule, resolveModel } from './registry.js';
 import { formatShow, runReplay, runShow, saveTraces } from './traceCommands.js';
 import { readTraceFile } from '../traces/io.js';
+import { checkReportPaths, reportFromCheck, reportFromCompare, reportOptionDocs, reportOptions, writeReports } from './reports.js';
 import { compareExitCode, compareToJson, compareToMarkdown, formatCompare, kvmVariantNames, runCompare, runCompareParallel } from './compare.js';
 
 type OptionSpec = { type: 'string' | 'boolean'; short?: string; multiple?: boolean };
@@ -107,9 +108,11 @@ const checkCommand: Command = {
     continue: { type: 'boolean' },
     json: { type: 'boolean' },
     traces: { type: 'string' },
+    ...reportOptions,
   },
   optionDocs: {
     ...searchOptionDocs,
+    ...reportOptionDocs,
     workers: "worker threads for a parallel BFS ('auto': one per core; default 1)",
     property:
       "check only these properties (repeatable, or comma-separated); 'safety' (invariants, steps, deadlock without stuttering), 'liveness' (the others) or 'none' (count states only)",
@@ -119,6 +122,7 @@ const checkCommand: Command = {
   },
   async run(v, pos) {
     if (pos.length !== 1) throw new UsageError(`check takes one model (a name from 'clockcheck list', or a path), got ${pos.length}`);
+    checkReportPaths(v);
     const def = await resolveModel(pos[0]!);
     const m = withProperties(compileModel(def, parseParams(v.param as string[] | undefined)), v.property as string[] | undefined);
     const progress = progressPrinter(m.name, v.quiet !== true);
@@ -135,6 +139,7 @@ const checkCommand: Command = {
       process.stdout.write(formatResult(m, r, makeStyle(useColor(v))) + '\n');
       for (const p of saved) process.stdout.write(`trace written: ${p}\n`);
     }
+    await writeReports(reportFromCheck(pos[0]!, def, m, r), v);
     return exitCodeOf([r]);
   },
 };
@@ -167,9 +172,11 @@ const compareCommand: Command = {
     md: { type: 'boolean' },
     'no-traces': { type: 'boolean' },
     traces: { type: 'string' },
+    ...reportOptions,
   },
   optionDocs: {
     ...searchOptionDocs,
+    ...reportOptionDocs,
     variants: `comma-separated variants (default: all; see 'clockcheck list')`,
     workers: "check this many variants at once, each in a thread of its own ('auto': one per core; default 1)",
     json: 'print the comparison as JSON',
@@ -180,6 +187,7 @@ const compareCommand: Command = {
   async run(v, pos) {
     if (pos.length) throw new UsageError(`compare takes no positional arguments (use --variants ${pos.join(',')})`);
     if (v.json && v.md) throw new UsageError('--json and --md cannot be used together');
+    checkReportPaths(v);
     const variants = typeof v.variants === 'string' ? v.variants.split(',').map((x) => x.trim()).filter(Boolean) : kvmVariantNames();
     if (variants.length === 0) throw new UsageError('--variants: no variant given');
     const params = parseParams(v.param as string[] | undefined);
@@ -203,6 +211,7 @@ const compareCommand: Command = {
     else if (v.md) process.stdout.write(compareToMarkdown(rows) + '\n');
     else process.stdout.write(formatCompare(rows, makeStyle(useColor(v)), v['no-traces'] !== true) + '\n');
     if (!v.json && saved.length) process.stdout.write(`${saved.length} trace files written to ${v.traces}\n`);
+    await writeReports(reportFromCompare(rows), v);
     return compareExitCode(rows);
   },
 };
@@ -224,11 +233,12 @@ const replayCommand: Command = {
 };
 
 const showCommand: Command = {
-  synopsis: 'show <trace-file> [--svg OUT.svg] [--itf OUT.itf.json]',
-  summary: 'print a saved trace as a table of steps and clocks; draw it as SVG or export it as ITF',
-  options: { svg: { type: 'string' }, itf: { type: 'string' }, 'no-color': { type: 'boolean' } },
+  synopsis: 'show <trace-file> [--svg OUT.svg] [--itf OUT.itf.json] [--html OUT.html]',
+  summary: 'print a saved trace as a table of steps and clocks; draw it as SVG, export it as ITF, or explore it in HTML',
+  options: { svg: { type: 'string' }, itf: { type: 'string' }, html: { type: 'string' }, 'no-color': { type: 'boolean' } },
   optionDocs: {
     svg: 'draw the clocks over the steps into this SVG file',
+    html: 'write a self-contained HTML page to step through the trace',
     itf: 'export the trace in the Informal Trace Format (Apalache, Quint)',
     'no-color': 'plain output',
   },

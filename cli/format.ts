@@ -70,7 +70,8 @@ export function verdictText(v: PropertyResult['verdict'], st: Style): string {
   return v === 'holds' ? st.green('holds') : v === 'violated' ? st.red(st.bold('VIOLATED')) : st.yellow('unknown');
 }
 
-const STOP_TEXT: Record<string, string> = {
+/** Why a search stopped, in words (the `incomplete:` line). */
+export const STOP_TEXT: Record<string, string> = {
   violation: 'stopped at the first violation (use --continue for every verdict)',
   depth: 'stopped by the depth bound',
   states: 'stopped by --max-states',

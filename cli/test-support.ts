@@ -8,3 +8,11 @@ export function run(...args: string[]): { code: number; stdout: string; stderr: 
   const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
+
+/** `run` with changes to the environment (`undefined` removes a variable). */
+export function runWith(env: Record<string, string | undefined>, ...args: string[]): { code: number; stdout: string; stderr: string } {
+  const merged: Record<string, string> = { NO_COLOR: '1' };
+  for (const [k, v] of Object.entries({ ...process.env, ...env })) if (v !== undefined) merged[k] = v;
+  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', env: merged });
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}

@@ -6,7 +6,9 @@ import { fieldValue, TraceFileError, traceFileOf, type TraceFile } from '../trac
 import { readTraceFile, traceFileName, writeFileAtomic, writeTraceFile } from '../traces/io.js';
 import { toItf } from '../traces/itf.js';
 import { replayTrace } from '../traces/replay.js';
-import { toSvg } from '../traces/svg.js';
+import { toSvg } from '../traces/views/chart.js';
+import { toHtml } from '../traces/views/html.js';
+import { reportFromTrace } from './reports.js';
 import { loopMarks, makeStyle, table, traceHeading, wrapItems, type Style } from './format.js';
 import { VERSION } from './version.js';
 import { builtinModels, resolveModel } from './registry.js';
@@ -130,6 +132,7 @@ export async function runShow(file: string, v: Record<string, unknown>): Promise
   };
   if (typeof v.svg === 'string') write(v.svg, toSvg(t));
   if (typeof v.itf === 'string') write(v.itf, JSON.stringify(toItf(t), null, 2) + '\n');
+  if (typeof v.html === 'string') write(v.html, await toHtml(reportFromTrace(t, file)));
   return wrote;
 }
 

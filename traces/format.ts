@@ -57,6 +57,12 @@ export interface TraceFile {
   readonly subjectName: string | null;
   /** The fairness the lasso is fair under, or null. */
   readonly fairness: FairnessMode | null;
+  /**
+   * What each action family stands for (its `doc`: for KVM, the kernel
+   * function), so that a reader without the model can say it. Absent in
+   * files written before it was added, and for models with no action docs.
+   */
+  readonly actionDocs?: Readonly<Record<string, string>>;
 }
 
 export interface ModelRef {
@@ -65,8 +71,14 @@ export interface ModelRef {
   readonly source: string;
 }
 
+/** The `doc` of every action family that has one. */
+export function actionDocsOf(m: CompiledModel): Record<string, string> {
+  return Object.fromEntries(m.families.filter((f) => f.doc).map((f) => [f.name, f.doc!]));
+}
+
 export function traceFileOf(m: CompiledModel, ref: ModelRef, t: Trace, writer: string, doc: string): TraceFile {
   const d = describeTrace(m, t);
+  const actionDocs = actionDocsOf(m);
   return {
     format: FORMAT,
     version: FORMAT_VERSION,
@@ -98,6 +110,7 @@ export function traceFileOf(m: CompiledModel, ref: ModelRef, t: Trace, writer: s
     subject: t.subject ?? null,
     subjectName: t.subjectName ?? null,
     fairness: t.fairness ?? null,
+    ...(Object.keys(actionDocs).length ? { actionDocs } : {}),
   };
 }
 
@@ -246,6 +259,11 @@ export function decodeTrace(bytes: Uint8Array): TraceFile {
   }
   if (live && loopStart === null) fail(`trace.loopStart is missing: a ${kind} counterexample is a lasso`);
   if (!live && loopStart !== null) fail(`trace.loopStart is set, but a ${kind} counterexample is not a lasso`);
+  // Optional in every version: files from before it was added have none.
+  const actionDocs = raw.actionDocs;
+  if (actionDocs !== undefined && (!isObj(actionDocs) || Object.values(actionDocs).some((d) => typeof d !== 'string'))) {
+    fail('trace.actionDocs is not a map of strings');
+  }
   return {
     format: FORMAT,
     version,
@@ -265,6 +283,7 @@ export function decodeTrace(bytes: Uint8Array): TraceFile {
     subject,
     subjectName,
     fairness,
+    ...(actionDocs !== undefined ? { actionDocs: actionDocs as Record<string, string> } : {}),
   };
 }
 

@@ -13,8 +13,9 @@ import { readTraceFile, writeFileAtomic } from './io.js';
 import { toItf } from './itf.js';
 import { REGRESSIONS, type ManifestEntry } from './refresh.js';
 import { replayTrace } from './replay.js';
-import { toSvg } from './svg.js';
+import { toSvg } from './views/chart.js';
 import { run } from '../cli/test-support.js';
+import { wellFormed } from './test-support.js';
 
 // Every folder a test makes is removed when the file's tests are done.
 const made: string[] = [];
@@ -80,6 +81,29 @@ describe('round trip', () => {
     expect(back).toEqual(t);
     expect(back.notes.at(-1)).toBe('kernel read on vCPU 0: MONO=1 BOOT=1 (MONO +1 over 0 awake)');
     expect(back.observed.at(-1)).toMatchObject({ 'host.mono': 0, 'host.boot': 2, 'mono@0': 1, 'read.mono': 1 });
+  });
+});
+
+describe('action docs in the trace file', () => {
+  it('a KVM trace carries what each action stands for in the kernel, and keeps it through a round trip', () => {
+    const t = traceOf('baseline', {}, 'monoNoJump');
+    expect(t.actionDocs?.vcpuRun).toMatch(/^vcpu_enter_guest: /);
+    expect(decodeTrace(encodeTrace(t)).actionDocs).toEqual(t.actionDocs);
+  });
+
+  it('a file written before action docs existed still reads, without them', () => {
+    const old = readTraceFile(baselineJump);
+    expect(old.actionDocs).toBeUndefined();
+    expect(old.actions).toHaveLength(6);
+  });
+
+  it('action docs that are not a map of strings: a TraceFileError naming the key', () => {
+    const t = traceOf('baseline', {}, 'monoNoJump');
+    for (const bad of [['x'], { vcpuRun: 7 }, 'docs']) {
+      expect(() => decodeTrace(encodeTrace({ ...t, actionDocs: bad as unknown as Record<string, string> }))).toThrow(
+        'trace.actionDocs is not a map of strings',
+      );
+    }
   });
 });
 
@@ -177,13 +201,14 @@ describe('replay from the command line', () => {
       const [cmd, comment] = line.trim().split(/\s+# /);
       return { args: cmd!.trim().split(/\s+/).slice(2), code: Number(/^exit (\d+)/.exec(comment ?? '')?.[1]) };
     });
-    expect(steps.map((s) => s.code)).toEqual([1, 0, 0, 1, 0]);
+    expect(steps.map((s) => s.code)).toEqual([1, 0, 0, 0, 1, 0]);
     const dir = tempDir('clockcheck-walk-');
     for (const { args, code } of steps) {
-      const r = run(...args.map((a) => (a.startsWith('out/') ? join(dir, a) : a === 'jump.svg' ? join(dir, a) : a)));
+      const r = run(...args.map((a) => (a.startsWith('out/') || a === 'jump.svg' || a === 'jump.html' ? join(dir, a) : a)));
       expect([args.join(' '), r.code, r.stderr]).toEqual([args.join(' '), code, '']);
     }
     expect(readFileSync(join(dir, 'jump.svg'), 'utf8')).toMatch(/^<svg/);
+    expect(readFileSync(join(dir, 'jump.html'), 'utf8')).toMatch(/^<!doctype html>\n[\s\S]*<section class="explorer"[^>]* data-key="baseline\/monoNoJump" data-last="6">/);
   });
 
   it('a model file trace records its path and replays from it', () => {
@@ -217,24 +242,6 @@ describe('atomic writes', () => {
   });
 });
 
-/** Tags balance and attribute values are quoted: enough to call the SVG well-formed. */
-function wellFormed(xml: string): boolean {
-  const stack: string[] = [];
-  const re = /<(\/?)([A-Za-z][\w:-]*)((?:\s+[\w:-]+="[^"<]*")*)\s*(\/?)>|<!--[\s\S]*?-->|<([^>]*)>/g;
-  let m: RegExpExecArray | null;
-  let text = xml;
-  while ((m = re.exec(xml))) {
-    if (m[5] !== undefined) return false; // a tag that did not parse
-    const [, close, name, , self] = m;
-    if (self) continue;
-    if (close) {
-      if (stack.pop() !== name) return false;
-    } else stack.push(name!);
-  }
-  text = xml.replace(re, '');
-  return stack.length === 0 && !/[<>]/.test(text);
-}
-
 describe('SVG', () => {
   it('is well-formed, has one line per clock, the suspend shaded and the violating read marked', () => {
     const t = traceOf('v3', { canFail: 0 }, 'monoNoRewind');
@@ -243,7 +250,7 @@ describe('SVG', () => {
     const clocks = [...svg.matchAll(/<g class="clock" data-key="([^"]+)"/g)].map((m) => m[1]);
     expect(clocks).toEqual(['host.mono', 'host.boot', 'mono@0', 'boot@0', 'mono@1', 'boot@1', 'vdso.mono@1']);
     expect(svg).toContain('class="band" data-key="host.suspended"');
-    expect(svg.match(/class="violating-read"/g)).toHaveLength(2); // read.mono and read.boot at the last step
+    expect(svg.match(/class="read violating-read"/g)).toHaveLength(2); // read.mono and read.boot at the last step
     expect(svg).toContain('violates monoNoRewind');
     expect(wellFormed('<svg><g></svg>')).toBe(false);
   });

@@ -1,9 +1,36 @@
 // The clocks of a trace drawn over its steps: one line per numeric
 // observation (host and guest MONOTONIC/BOOTTIME), shaded bands for boolean
-// observations (the host suspend), points for the observers' reads, and the
-// violating step marked.
+// observations (the host suspend), points for the observers' reads, the
+// violating step marked and, for a lasso, the loop. `show --svg` writes it as
+// a file; the HTML report inlines the same drawing and moves a cursor over it.
+//
+// Hand-drawn SVG rather than a charting library: the same drawing must come
+// out of Node as a standalone file, which canvas libraries (uPlot and the
+// like) cannot make, and a step chart with shaded bands, marked reads and a
+// loop arrow is no shorter to say in a library's terms.
 
-import type { Scalar, TraceFile } from './format.js';
+import type { Scalar, TraceFile } from '../format.js';
+
+/**
+ * A trace as the views show it: a trace file. A lasso (`loopStart` set)
+ * repeats actions[loopStart..] forever, and states[loopStart] equals the last
+ * state.
+ */
+export type ShownTrace = TraceFile;
+
+export interface ChartOptions {
+  /**
+   * For the HTML explorer: the root lists each step's x coordinate
+   * (`data-xs`) and holds a hidden `line.cursor` that its script moves.
+   */
+  readonly cursor?: boolean;
+}
+
+/** A lasso's loop start, if the trace has a loop of at least one step. */
+export function loopStartOf(t: ShownTrace): number | undefined {
+  const k = t.loopStart;
+  return k !== null && k !== undefined && Number.isInteger(k) && k >= 0 && k < t.actions.length ? k : undefined;
+}
 
 const PALETTE = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#8c564b', '#e377c2', '#17becf'];
 
@@ -34,8 +61,9 @@ function seriesOf(t: TraceFile): { lines: Series[]; reads: Series[]; bands: { ke
   return { lines, reads, bands };
 }
 
-export function toSvg(t: TraceFile): string {
+export function toSvg(t: ShownTrace, opts: ChartOptions = {}): string {
   const { lines, reads, bands } = seriesOf(t);
+  const loop = loopStartOf(t);
   const n = t.states.length;
   // Wide enough for the title and parameter line even for short traces.
   const stepW = Math.max(56, Math.ceil(560 / Math.max(1, n - 1)));
@@ -56,7 +84,10 @@ export function toSvg(t: TraceFile): string {
   const x = (i: number) => left + i * stepW;
   const y = (v: number) => top + plotH - ((v - lo) / (hi - lo)) * plotH;
   const out: string[] = [];
-  out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="11">`);
+  const xs = opts.cursor ? ` class="trace-chart" data-xs="${Array.from({ length: n }, (_, i) => x(i)).join(',')}"` : '';
+  out.push(
+    `<svg xmlns="http://www.w3.org/2000/svg"${xs} width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="11">`,
+  );
   out.push(`<rect x="0" y="0" width="${width}" height="${height}" fill="white"/>`);
   out.push(
     `<text x="${left}" y="20" font-size="14" font-weight="bold">${esc(`${t.variant}: counterexample to ${t.property.name} (${t.actions.length} steps)`)}</text>`,
@@ -71,6 +102,18 @@ export function toSvg(t: TraceFile): string {
       out.push(`<rect class="band" data-key="${esc(b.key)}" x="${x0}" y="${top}" width="${x1 - x0}" height="${plotH}" fill="${bi ? '#eee8d5' : '#dde6f0'}" opacity="0.8"/>`);
     });
   });
+  // The loop of a lasso: the steps that repeat forever, and the way back.
+  if (loop !== undefined) {
+    const x0 = x(loop);
+    const x1 = x(n - 1);
+    const ay = top + 12;
+    out.push(`<g class="loop" data-from="${loop}">`);
+    out.push(`<rect x="${x0}" y="${top}" width="${x1 - x0}" height="${plotH}" fill="#fbe3c6" opacity="0.55"/>`);
+    out.push(`<line x1="${x1}" y1="${ay}" x2="${x0 + 7}" y2="${ay}" stroke="#b35900" stroke-width="1.5"/>`);
+    out.push(`<polygon points="${x0},${ay} ${x0 + 8},${ay - 4} ${x0 + 8},${ay + 4}" fill="#b35900"/>`);
+    out.push(`<text x="${(x0 + x1) / 2}" y="${ay + 14}" text-anchor="middle" fill="#b35900">loop: back to step ${loop}</text>`);
+    out.push('</g>');
+  }
   // Axes and grid.
   out.push(`<line x1="${left}" y1="${top + plotH}" x2="${x(n - 1)}" y2="${top + plotH}" stroke="#333"/>`);
   out.push(`<line x1="${left}" y1="${top}" x2="${left}" y2="${top + plotH}" stroke="#333"/>`);
@@ -88,7 +131,8 @@ export function toSvg(t: TraceFile): string {
   // Violation marker at the last step.
   const last = n - 1;
   out.push(`<line class="violation" x1="${x(last)}" y1="${top}" x2="${x(last)}" y2="${top + plotH}" stroke="#d00" stroke-width="2" stroke-dasharray="4 3"/>`);
-  out.push(`<text x="${x(last) - 4}" y="${top - 6}" text-anchor="end" fill="#d00" font-weight="bold">violates ${esc(t.property.name)}</text>`);
+  const verdict = loop !== undefined ? `violates ${t.property.name} forever (steps ${loop}-${last} repeat)` : `violates ${t.property.name}`;
+  out.push(`<text x="${x(last) - 4}" y="${top - 6}" text-anchor="end" fill="#d00" font-weight="bold">${esc(verdict)}</text>`);
   // Lines: one per clock; segments only where the clock is defined. Clocks
   // often agree, so each line is nudged by a pixel or two to stay visible.
   lines.forEach((s, si) => {
@@ -118,7 +162,7 @@ export function toSvg(t: TraceFile): string {
       if (p === undefined || !t.notes[i]) return;
       const isLast = i === last;
       out.push(
-        `<circle${isLast ? ' class="violating-read"' : ''} cx="${x(i)}" cy="${y(p)}" r="${isLast ? 6 : 4}" fill="${isLast ? '#d00' : 'white'}" stroke="${isLast ? '#d00' : '#333'}" stroke-width="1.5"><title>${esc(`${s.key} = ${p} at step ${i}`)}</title></circle>`,
+        `<circle class="read${isLast ? ' violating-read' : ''}" data-step="${i}" cx="${x(i)}" cy="${y(p)}" r="${isLast ? 6 : 4}" fill="${isLast ? '#d00' : 'white'}" stroke="${isLast ? '#d00' : '#333'}" stroke-width="1.5"><title>${esc(`${s.key} = ${p} at step ${i}`)}</title></circle>`,
       );
     });
     out.push('</g>');
@@ -137,6 +181,12 @@ export function toSvg(t: TraceFile): string {
   });
   reads.forEach((s) => legend(`<circle cx="12" cy="0" r="4" fill="white" stroke="#333"/>`, `${s.key} (a read)`));
   bands.forEach((b, bi) => legend(`<rect x="0" y="-6" width="24" height="12" fill="${bi ? '#eee8d5' : '#dde6f0'}"/>`, b.key));
+  if (loop !== undefined) legend(`<rect x="0" y="-6" width="24" height="12" fill="#fbe3c6"/>`, `loop from step ${loop}`);
+  if (opts.cursor) {
+    out.push(
+      `<line class="cursor" x1="${x(last)}" y1="${top - 2}" x2="${x(last)}" y2="${top + plotH + 2}" stroke="#0a58ca" stroke-width="3" opacity="0.7" visibility="hidden"/>`,
+    );
+  }
   out.push('</svg>');
   return out.join('\n') + '\n';
 }
