@@ -6,3 +6,12 @@ export { check, checkModel, replayInstances } from './check.js';
 export { UsageError, ModelError } from './errors.js';
 export { Stepper } from './search/stepper.js';
 export { checkParallel, type ParallelOptions, type ModelSource } from './parallel/parallel.js';
+export {
+  simulate,
+  simulatePath,
+  type SimulationOptions,
+  type SimulationResult,
+  type SimulatedProperty,
+  type SimulationViolation,
+} from './simulation/simulate.js';
+export { simulateParallel } from './simulation/parallelSimulate.js';
