@@ -17,6 +17,7 @@ import { runMerge } from './shards/merge.js';
 import { DEFAULT_DEPTH, DEFAULT_RUNS, formatSimulation, runSimulation, saveSimulationTraces, simulationToJson } from './simulate/simulate.js';
 import { progressLine } from './progress.js';
 import { fmtInt } from './format.js';
+import { join } from 'node:path';
 
 type OptionSpec = {
   type: 'string' | 'boolean';
@@ -251,7 +252,7 @@ const sweepCommand: Command = {
     workers: "check this many cells at once, each in a thread of its own ('auto': one per core; default 1)",
     shard: "check only shard i of n (cell k goes to shard k mod n + 1); 'clockcheck merge' joins the shards' results files",
     json: 'print the results as JSON; with FILE.json, write them to that file (for merge) and print the table',
-    traces: 'write each counterexample as a trace file into this folder (named after variant and property: one per variant survives)',
+    traces: 'write each counterexample as a trace file into this folder, in a subfolder per grid point (vcpus=2,suspends=1/)',
   },
   async run(v, pos) {
     if (pos.length) throw new UsageError(`sweep takes no positional arguments (use --variants ${pos.join(',')})`);
@@ -273,9 +274,11 @@ const sweepCommand: Command = {
     progress.done();
     if (v.quiet !== true && process.stderr.isTTY) process.stderr.write('\r\x1b[K');
     const models = builtinModels();
+    // A folder per grid point: trace files are named after variant and property only.
+    const cellDir = (p: Readonly<Record<string, number>>) => join(v.traces as string, grid.map((a) => `${a.name}=${p[a.name]}`).join(','));
     const saved =
       typeof v.traces === 'string'
-        ? rows.flatMap((r) => saveTraces(v.traces as string, r.variant, models.get(r.variant)!.definition, r.model, r.result))
+        ? rows.flatMap((r) => saveTraces(cellDir(r.result.params), r.variant, models.get(r.variant)!.definition, r.model, r.result))
         : [];
     const file = rowsFile('sweep', spec, shard, cells, rows);
     if (json !== undefined && json !== '-') writeResults(json, file);
