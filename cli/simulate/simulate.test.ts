@@ -1,6 +1,6 @@
 // `clockcheck simulate` as users run it: a real process, real exit codes.
 import { afterAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run } from '../test-support.js';
@@ -77,6 +77,24 @@ describe('clockcheck simulate', () => {
     const j = JSON.parse(run('simulate', 'v3', '--seed', '2', '--runs', '50', '--json').stdout);
     expect(j).toMatchObject({ format: 'clockcheck-results', version: 1, command: 'simulate', shard: { index: 1, count: 1 }, from: 0, to: 50 });
     expect(j.spec).toMatchObject({ model: 'v3', seed: 2, runs: 50, depth: 100, swarm: false });
+  });
+});
+
+describe("README's simulation walk-through", () => {
+  it('runs as written, with the exit codes it states', () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const block = readme.split('### Simulation walk-through')[1]!.split('\n\n')[1]!;
+    const steps = block.split('\n').map((line) => {
+      const [cmd, comment] = line.trim().split(/\s+# /);
+      return { args: cmd!.trim().split(/\s+/).slice(2), code: Number(/^exit (\d+)/.exec(comment ?? '')?.[1]) };
+    });
+    expect(steps.map((s) => s.code)).toEqual([1, 1, 1, 0]);
+    const dir = tempDir('clockcheck-simwalk-');
+    for (const { args, code } of steps) {
+      const r = run(...args.map((a) => (a.startsWith('sim/') ? join(dir, a) : a)));
+      expect([args.join(' '), r.code, r.stderr]).toEqual([args.join(' '), code, '']);
+      if (args.includes('--path')) expect(r.stdout).toMatch(/noRetrySpin\s+invariant\s+VIOLATED\s+5 steps/);
+    }
   });
 });
 
