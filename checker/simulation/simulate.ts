@@ -361,10 +361,6 @@ function cutLoops(walker: Walker, init: number, actions: readonly number[]): num
   return kept;
 }
 
-function newWalker(m: CompiledModel): Walker {
-  return new Walker(m);
-}
-
 /** Verdicts: the violated property with its trace; every other `unknown`, with why. */
 export function simulatedProperties(m: CompiledModel, runs: number, violated: { property: number; trace: Trace } | undefined): SimulatedProperty[] {
   return m.properties.map((p, i) => {
@@ -388,7 +384,7 @@ export function simulate(m: CompiledModel, o: SimulationOptions): SimulationResu
   checkOptions(o);
   const started = performance.now();
   const { from, to } = runRange(o);
-  const walker = newWalker(m);
+  const walker = new Walker(m);
   let lastProgress = started;
   const search = searchRuns(walker, o, from, to, {
     owns: () => true,
@@ -472,7 +468,7 @@ export function finish(
 export function simulatePath(m: CompiledModel, o: SimulationOptions, path: string): SimulationResult {
   checkOptions(o);
   const started = performance.now();
-  const walker = newWalker(m);
+  const walker = new Walker(m);
   const walk = walkAt(m, o, path);
   const p = walker.run(walk);
   const run = Number(path.split(':')[0]);

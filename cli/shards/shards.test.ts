@@ -68,6 +68,8 @@ describe('shards merged equal the unsharded run', () => {
     expect(merged.code).toBe(0);
     expect(untimed(merged.stdout)).toBe(untimed(whole.stdout));
     expect(whole.stdout).toMatch(/v3\s+2\s+1\s+2\s+✗ 7\s+✗ 6\s+✗ 7\s+✓\s+✓\s+✗ 5\s+✓/);
+    // Cells in two threads: the same rows, in the same order.
+    expect(untimed(run(...args, '--workers', '2').stdout)).toBe(untimed(whole.stdout));
     expect(whole.stdout.match(/^ {2}(v3|baseline) /gm)).toHaveLength(8);
   });
 
