@@ -2,22 +2,19 @@
 // on parsed values, returning an exit code.
 
 import { check, checkParallel, compileModel, selectProperties, UsageError, type CheckOptions, type CheckResult, type CompiledModel } from '../checker/index.js';
-import { formatResult, makeStyle } from './format.js';
+import { join } from 'node:path';
+import { fmtInt, formatResult, makeStyle } from './format.js';
 import { resultToJson } from './json.js';
-import { parseBytes, parseChoice, parseCount, parseParams, parseSeconds, parseWorkers } from './options.js';
-import { progressPrinter } from './progress.js';
+import { parseBytes, parseChoice, parseCount, parseGrid, parseParams, parseSeconds, parseSeed, parseShard, parseWorkers } from './options.js';
+import { progressLine, progressPrinter } from './progress.js';
 import { builtinModels, registryModule, resolveModel } from './registry.js';
 import { formatShow, runReplay, runShow, saveTraces } from './traceCommands.js';
 import { readTraceFile } from '../traces/io.js';
 import { compareExitCode, compareToJson, compareToMarkdown, formatCompare, formatTable, tableExitCode, tableRow } from './compare.js';
-import { parseGrid, parseSeed, parseShard } from './options.js';
 import { parseVariants, rowsFile, runShard, sweepHead, tableSpec } from './shards/sweep.js';
 import { writeResults } from './shards/results.js';
 import { runMerge } from './shards/merge.js';
 import { DEFAULT_DEPTH, DEFAULT_RUNS, formatSimulation, runSimulation, saveSimulationTraces, simulationToJson } from './simulate/simulate.js';
-import { progressLine } from './progress.js';
-import { fmtInt } from './format.js';
-import { join } from 'node:path';
 
 type OptionSpec = {
   type: 'string' | 'boolean';
