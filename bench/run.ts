@@ -1,10 +1,11 @@
 // `npm run bench`: clockcheck against SPIN and Rumur on the same KVM model,
 // then how clockcheck's cost grows with vCPUs and suspends, with and without
-// symmetry reduction. Prints figures; asserts only that every tool found the
-// same number of states (exit 1 if not).
+// symmetry reduction, then random simulation against BFS (bench/simulate.ts).
+// Prints figures; asserts only that every tool found the same number of
+// states (exit 1 if not).
 //
 //   npm run bench -- [--design v3|baseline] [--vcpus 3] [--suspends 2]
-//                    [--budget 20] [--no-peers] [--no-scaling] [--no-large] [--runs 3]
+//                    [--budget 20] [--no-peers] [--no-scaling] [--no-large] [--no-simulation] [--runs 3]
 //
 // --runs: the headline rows are the best of this many runs; the run at scale
 // and the scaling table run once.
@@ -32,6 +33,7 @@ const { values: opt } = parseArgs({
     'no-peers': { type: 'boolean', default: false },
     'no-scaling': { type: 'boolean', default: false },
     'no-large': { type: 'boolean', default: false },
+    'no-simulation': { type: 'boolean', default: false },
   },
 });
 
@@ -325,4 +327,10 @@ if (!opt['no-scaling']) {
       ]);
     }
   }
+}
+
+if (!opt['no-simulation']) {
+  console.log('');
+  const r = spawnSync(process.execPath, [join(root, 'bin/run-ts.js'), join(root, 'bench/simulate.ts')], { cwd: root, stdio: 'inherit' });
+  if (r.status !== 0) process.exitCode = r.status ?? 1;
 }

@@ -8,3 +8,12 @@ export { Stepper } from './search/stepper.js';
 export { checkParallel, type ParallelOptions, type ModelSource } from './parallel/parallel.js';
 export { judgeLasso, type LassoJudgement } from './liveness/lasso.js';
 export { isStuck } from './liveness/stuck.js';
+export {
+  simulate,
+  simulatePath,
+  type SimulationOptions,
+  type SimulationResult,
+  type SimulatedProperty,
+  type SimulationViolation,
+} from './simulation/simulate.js';
+export { simulateParallel } from './simulation/parallelSimulate.js';

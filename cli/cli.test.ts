@@ -215,12 +215,12 @@ describe('bad usage and broken models: one line, exit 2', () => {
     [['check', 'cli/fixtures/throws.ts'], 'clockcheck: model error: action inc threw: x is three'],
     [['check', 'cli/fixtures/outOfRange.ts'], 'clockcheck: model error: action inc: field x = 3 is outside its declared range 0..2'],
     [['check'], "clockcheck: error: check takes one model (a name from 'clockcheck list', or a path), got 0"],
-    [['frob'], "clockcheck: error: unknown command 'frob' (commands: check, compare, replay, show, list)"],
+    [['frob'], "clockcheck: error: unknown command 'frob' (commands: check, compare, simulate, sweep, merge, replay, show, list)"],
     [['compare', '--variants', 'v4'], "clockcheck: error: unknown variant 'v4' (variants: baseline, v1, v3, v3-fixed, marc-userspace, guest-sync-strict, guest-sync-timeout, mutant-request-after-entry, mutant-no-retry, mutant-post-clears-all, mutant-vm-adjust-per-vcpu, mutant-irq-before-adjust, mutant-inject-cumulative)"],
     [['compare', '--json', '--md'], 'clockcheck: error: --json and --md cannot be used together'],
-    [['compare', '-w', '2', '-p', 'vcpus=9'], 'clockcheck: error: parameter vcpus=9 is out of range for model baseline (1..4)'],
+    [['compare', '-w', '2', '-p', 'vcpus=13'], 'clockcheck: error: parameter vcpus=13 is out of range for model baseline (1..12)'],
     [['compare', '-w', 'many'], "clockcheck: error: --workers: 'many' is not 'auto' or a number from 1 to 64"],
-    [['compare', '-p', 'vcpus=9'], 'clockcheck: error: parameter vcpus=9 is out of range for model baseline (1..4)'],
+    [['compare', '-p', 'vcpus=13'], 'clockcheck: error: parameter vcpus=13 is out of range for model baseline (1..12)'],
   ];
   for (const [args, line] of cases) {
     it(args.join(' '), () => {

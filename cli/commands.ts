@@ -2,17 +2,40 @@
 // on parsed values, returning an exit code.
 
 import { check, checkParallel, compileModel, safetyOnly, selectProperties, UsageError, type CheckOptions, type CheckResult, type CompiledModel } from '../checker/index.js';
-import { formatResult, makeStyle } from './format.js';
+import { join } from 'node:path';
+import { fmtInt, formatResult, makeStyle } from './format.js';
 import { resultToJson } from './json.js';
-import { parseBytes, parseChoice, parseCount, parseParams, parseSeconds, parseWorkers } from './options.js';
-import { progressPrinter } from './progress.js';
+import { parseBytes, parseChoice, parseCount, parseGrid, parseParams, parseSeconds, parseSeed, parseShard, parseWorkers } from './options.js';
+import { progressLine, progressPrinter } from './progress.js';
 import { builtinModels, registryModule, resolveModel } from './registry.js';
 import { formatShow, runReplay, runShow, saveTraces } from './traceCommands.js';
 import { readTraceFile } from '../traces/io.js';
 import { checkReportPaths, reportFromCheck, reportFromCompare, reportOptionDocs, reportOptions, writeReports } from './reports.js';
-import { compareExitCode, compareToJson, compareToMarkdown, formatCompare, kvmVariantNames, runCompare, runCompareParallel } from './compare.js';
+import { compareExitCode, compareToJson, compareToMarkdown, formatCompare, formatTable, tableExitCode, tableRow } from './compare.js';
+import { parseVariants, rowsFile, runShard, sweepHead, tableSpec } from './shards/sweep.js';
+import { writeResults } from './shards/results.js';
+import { runMerge } from './shards/merge.js';
+import { DEFAULT_DEPTH, DEFAULT_RUNS, formatSimulation, runSimulation, saveSimulationTraces, simulationToJson } from './simulate/simulate.js';
 
-type OptionSpec = { type: 'string' | 'boolean'; short?: string; multiple?: boolean };
+type OptionSpec = {
+  type: 'string' | 'boolean';
+  short?: string;
+  multiple?: boolean;
+  /**
+   * A string option that may also stand alone: alone it means '-', and the
+   * next argument is its value only when it matches (`--json` alone prints
+   * JSON on stdout, `--json out.json` writes the file). `--json=FILE` always works.
+   */
+  optionalValue?: RegExp | null;
+};
+
+/** `--json [FILE.json]`: JSON on stdout, or a results file written whole. */
+const jsonOption: OptionSpec = { type: 'string', optionalValue: /\.json$/ };
+
+/** Where `--json` sends its document: nowhere, stdout ('-'), or a file. */
+function jsonTarget(v: Record<string, unknown>): string | undefined {
+  return typeof v.json === 'string' ? v.json : undefined;
+}
 
 export interface Command {
   readonly synopsis: string;
@@ -83,9 +106,13 @@ export function exitCodeOf(results: readonly CheckResult[]): number {
   return 0;
 }
 
+function propertyNames(given: string[] | undefined): string[] | undefined {
+  return given?.flatMap((g) => g.split(',')).map((n) => n.trim()).filter((n) => n !== '');
+}
+
 function withProperties(m: CompiledModel, given: string[] | undefined): CompiledModel {
   if (!given) return m;
-  const names = given.flatMap((g) => g.split(',')).map((n) => n.trim()).filter((n) => n !== '');
+  const names = propertyNames(given)!;
   if (names.includes('none')) {
     if (names.length > 1) throw new UsageError("--property none cannot be combined with property names");
     return selectProperties(m, []);
@@ -168,7 +195,8 @@ const compareCommand: Command = {
     ...searchOptions,
     variants: { type: 'string' },
     workers: { type: 'string', short: 'w' },
-    json: { type: 'boolean' },
+    shard: { type: 'string' },
+    json: jsonOption,
     md: { type: 'boolean' },
     'no-traces': { type: 'boolean' },
     traces: { type: 'string' },
@@ -179,27 +207,30 @@ const compareCommand: Command = {
     ...reportOptionDocs,
     variants: `comma-separated variants (default: all; see 'clockcheck list')`,
     workers: "check this many variants at once, each in a thread of its own ('auto': one per core; default 1)",
-    json: 'print the comparison as JSON',
+    shard: "check only shard i of n (variant k goes to shard k mod n + 1); 'clockcheck merge' joins the shards' results files",
+    json: 'print the comparison as JSON; with FILE.json, write a results file (for merge) and print the table',
     md: 'print the comparison as Markdown (table and counterexamples)',
     'no-traces': 'only the table, no counterexamples',
     traces: 'write each counterexample as a trace file into this folder',
   },
   async run(v, pos) {
     if (pos.length) throw new UsageError(`compare takes no positional arguments (use --variants ${pos.join(',')})`);
-    if (v.json && v.md) throw new UsageError('--json and --md cannot be used together');
+    const json = jsonTarget(v);
+    if (json && v.md) throw new UsageError('--json and --md cannot be used together');
     checkReportPaths(v);
-    const variants = typeof v.variants === 'string' ? v.variants.split(',').map((x) => x.trim()).filter(Boolean) : kvmVariantNames();
-    if (variants.length === 0) throw new UsageError('--variants: no variant given');
+    const variants = parseVariants(v.variants as string | undefined);
+    const shard = parseShard(v.shard as string | undefined);
     const params = parseParams(v.param as string[] | undefined);
     let current = '';
     const progress = progressPrinter('compare', v.quiet !== true);
     const opts = searchOptionsFrom(v, (p) => progress.onProgress({ ...p }));
     const workers = parseWorkers(v.workers as string | undefined);
-    const onStart = (name: string) => {
-      current = name;
+    const spec = tableSpec(variants, params, [], opts);
+    const onStart = (cell: { variant: string }) => {
+      current = cell.variant;
       if (v.quiet !== true && process.stderr.isTTY) process.stderr.write(`\r\x1b[Kchecking ${current}...`);
     };
-    const rows = workers > 1 ? await runCompareParallel(variants, params, opts, workers, onStart) : runCompare(variants, params, opts, onStart);
+    const { cells, rows } = await runShard(spec, shard, opts, workers, onStart);
     progress.done();
     if (v.quiet !== true && process.stderr.isTTY) process.stderr.write('\r\x1b[K');
     const models = builtinModels();
@@ -207,12 +238,166 @@ const compareCommand: Command = {
       typeof v.traces === 'string'
         ? rows.flatMap((r) => saveTraces(v.traces as string, r.variant, models.get(r.variant)!.definition, r.model, r.result))
         : [];
-    if (v.json) process.stdout.write(JSON.stringify(compareToJson(rows), null, 2) + '\n');
+    if (json !== undefined && json !== '-') writeResults(json, rowsFile('compare', spec, shard, cells, rows));
+    if (json === '-') process.stdout.write(JSON.stringify(compareToJson(rows), null, 2) + '\n');
     else if (v.md) process.stdout.write(compareToMarkdown(rows) + '\n');
     else process.stdout.write(formatCompare(rows, makeStyle(useColor(v)), v['no-traces'] !== true) + '\n');
-    if (!v.json && saved.length) process.stdout.write(`${saved.length} trace files written to ${v.traces}\n`);
+    if (json !== '-' && saved.length) process.stdout.write(`${saved.length} trace files written to ${v.traces}\n`);
+    if (json !== undefined && json !== '-') process.stdout.write(`results written: ${json}\n`);
     await writeReports(reportFromCompare(rows), v);
     return compareExitCode(rows);
+  },
+};
+
+const sweepCommand: Command = {
+  synopsis: 'sweep --grid k=a..b [--variants a,b]',
+  summary: 'check KVM variants at every point of a parameter grid, in one table; shardable across machines',
+  options: {
+    ...searchOptions,
+    variants: { type: 'string' },
+    grid: { type: 'string', multiple: true },
+    workers: { type: 'string', short: 'w' },
+    shard: { type: 'string' },
+    json: jsonOption,
+    traces: { type: 'string' },
+  },
+  optionDocs: {
+    ...searchOptionDocs,
+    variants: `comma-separated variants (default: all; see 'clockcheck list')`,
+    grid: 'parameters to sweep, name=a..b or name=value (repeatable, or comma-separated): vcpus=1..4,suspends=1..3',
+    param: 'a fixed model parameter, name=value (repeatable, or comma-separated)',
+    workers: "check this many cells at once, each in a thread of its own ('auto': one per core; default 1)",
+    shard: "check only shard i of n (cell k goes to shard k mod n + 1); 'clockcheck merge' joins the shards' results files",
+    json: 'print the results as JSON; with FILE.json, write them to that file (for merge) and print the table',
+    traces: 'write each counterexample as a trace file into this folder, in a subfolder per grid point (vcpus=2,suspends=1/)',
+  },
+  async run(v, pos) {
+    if (pos.length) throw new UsageError(`sweep takes no positional arguments (use --variants ${pos.join(',')})`);
+    const grid = parseGrid(v.grid as string[] | undefined);
+    if (grid.length === 0) throw new UsageError('sweep needs --grid (e.g. --grid vcpus=1..4,suspends=1..3)');
+    const variants = parseVariants(v.variants as string | undefined);
+    const shard = parseShard(v.shard as string | undefined);
+    const json = jsonTarget(v);
+    const progress = progressPrinter('sweep', v.quiet !== true);
+    const opts = searchOptionsFrom(v, (p) => progress.onProgress({ ...p }));
+    const workers = parseWorkers(v.workers as string | undefined);
+    const spec = tableSpec(variants, parseParams(v.param as string[] | undefined), grid, opts);
+    const onStart = (cell: { variant: string; params: Readonly<Record<string, number>> }) => {
+      if (v.quiet !== true && process.stderr.isTTY) {
+        process.stderr.write(`\r\x1b[Kchecking ${cell.variant} ${grid.map((a) => `${a.name}=${cell.params[a.name]}`).join(' ')}...`);
+      }
+    };
+    const { cells, rows } = await runShard(spec, shard, opts, workers, onStart);
+    progress.done();
+    if (v.quiet !== true && process.stderr.isTTY) process.stderr.write('\r\x1b[K');
+    const models = builtinModels();
+    // A folder per grid point: trace files are named after variant and property only.
+    const cellDir = (p: Readonly<Record<string, number>>) => join(v.traces as string, grid.map((a) => `${a.name}=${p[a.name]}`).join(','));
+    const saved =
+      typeof v.traces === 'string'
+        ? rows.flatMap((r) => saveTraces(cellDir(r.result.params), r.variant, models.get(r.variant)!.definition, r.model, r.result))
+        : [];
+    const file = rowsFile('sweep', spec, shard, cells, rows);
+    if (json !== undefined && json !== '-') writeResults(json, file);
+    if (json === '-') process.stdout.write(JSON.stringify(file, null, 2) + '\n');
+    else {
+      const st = makeStyle(useColor(v));
+      process.stdout.write(formatTable(rows.map(tableRow), st, sweepHead(spec, shard, st), grid.map((a) => a.name)) + '\n');
+      if (saved.length) process.stdout.write(`${saved.length} trace files written to ${v.traces}\n`);
+      if (json !== undefined) process.stdout.write(`results written: ${json}\n`);
+    }
+    return tableExitCode(rows.map(tableRow));
+  },
+};
+
+const mergeCommand: Command = {
+  synopsis: 'merge <results.json> ...',
+  summary: "join the results files of every shard of a compare, sweep or simulate run into its one table",
+  options: { json: { type: 'string', optionalValue: null }, 'no-color': { type: 'boolean' } },
+  optionDocs: {
+    json: 'print the merged results as JSON; --json=FILE.json writes them to that file',
+    'no-color': 'plain output',
+  },
+  async run(v, pos) {
+    const { code, text } = runMerge(pos, jsonTarget(v), makeStyle(useColor(v)));
+    process.stdout.write(text + '\n');
+    return code;
+  },
+};
+
+const simulateCommand: Command = {
+  synopsis: 'simulate <model> [--seed S] [--runs N]',
+  summary: 'random walks over the enabled actions, every safety property checked at every step; shrinks the first violation',
+  options: {
+    param: { type: 'string', short: 'p', multiple: true },
+    property: { type: 'string', multiple: true },
+    seed: { type: 'string' },
+    runs: { type: 'string' },
+    depth: { type: 'string' },
+    'max-seconds': { type: 'string' },
+    swarm: { type: 'boolean' },
+    workers: { type: 'string', short: 'w' },
+    shard: { type: 'string' },
+    path: { type: 'string' },
+    json: jsonOption,
+    traces: { type: 'string' },
+    quiet: { type: 'boolean', short: 'q' },
+    'no-color': { type: 'boolean' },
+  },
+  optionDocs: {
+    param: searchOptionDocs.param!,
+    property: 'check only this property (repeatable, or comma-separated)',
+    seed: "fast-check's seed (a 32-bit integer; default: drawn from the clock and printed)",
+    runs: `random walks to try (default ${DEFAULT_RUNS})`,
+    depth: `steps per walk at most (default ${DEFAULT_DEPTH})`,
+    'max-seconds': 'stop searching after this much time',
+    swarm: 'each run draws its own weights of the action families, leaving about half out (swarm verification)',
+    workers: "walk in this many threads ('auto': one per core; default 1); the answer does not depend on it",
+    shard: 'walk only shard i of n of the runs (a contiguous range of run numbers)',
+    path: "replay one walk: fast-check's path as printed with a violation (needs the same --seed, --depth, --swarm)",
+    json: 'print the results as JSON; with FILE.json, write them to that file (for merge) and print the text',
+    traces: 'write the shrunk counterexample as a trace file into this folder',
+    quiet: 'no progress lines on stderr',
+    'no-color': 'plain output (also when NO_COLOR is set or stdout is not a terminal)',
+  },
+  async run(v, pos) {
+    if (pos.length !== 1) throw new UsageError(`simulate takes one model (a name from 'clockcheck list', or a path), got ${pos.length}`);
+    const def = await resolveModel(pos[0]!);
+    const given = parseParams(v.param as string[] | undefined);
+    const m = withProperties(compileModel(def, given), v.property as string[] | undefined);
+    const line = progressLine(v.quiet !== true);
+    const request = {
+      ref: pos[0]!,
+      def,
+      m,
+      given,
+      properties: propertyNames(v.property as string[] | undefined),
+      seed: parseSeed(v.seed as string | undefined),
+      runs: parseCount('--runs', v.runs as string | undefined, 1) ?? DEFAULT_RUNS,
+      depth: parseCount('--depth', v.depth as string | undefined, 1) ?? DEFAULT_DEPTH,
+      swarm: v.swarm === true,
+      maxSeconds: parseSeconds('--max-seconds', v['max-seconds'] as string | undefined),
+      workers: parseWorkers(v.workers as string | undefined),
+      shard: parseShard(v.shard as string | undefined),
+      path: v.path as string | undefined,
+      onProgress: (runs: number, steps: number, seconds: number) =>
+        line.show(seconds, `simulate ${m.name}: ${fmtInt(runs)} runs, ${fmtInt(steps)} steps, ${fmtInt(steps / seconds)} steps/s, ${seconds.toFixed(0)} s`),
+    };
+    if (request.runs >= 2 ** 31) throw new UsageError(`--runs: '${v.runs}' is more than 2147483647`);
+    const json = jsonTarget(v);
+    const r = await runSimulation(request);
+    line.done();
+    const saved = typeof v.traces === 'string' ? saveSimulationTraces(v.traces, request, r) : [];
+    const doc = simulationToJson(request, r, saved);
+    if (json !== undefined && json !== '-') writeResults(json, doc);
+    if (json === '-') process.stdout.write(JSON.stringify(doc, null, 2) + '\n');
+    else {
+      process.stdout.write(formatSimulation(request, r, makeStyle(useColor(v))) + '\n');
+      for (const p of saved) process.stdout.write(`trace written: ${p}\n`);
+      if (json !== undefined) process.stdout.write(`results written: ${json}\n`);
+    }
+    // Nothing found is not "holds": the verdicts say unknown; but nothing is wrong either.
+    return r.violation ? 1 : 0;
   },
 };
 
@@ -254,6 +439,9 @@ const showCommand: Command = {
 export const commands: Record<string, Command> = {
   check: checkCommand,
   compare: compareCommand,
+  simulate: simulateCommand,
+  sweep: sweepCommand,
+  merge: mergeCommand,
   replay: replayCommand,
   show: showCommand,
   list: listCommand,

@@ -1,7 +1,7 @@
 // `clockcheck compare`: every variant against every property in one table,
 // with the expectation recorded in specs/ beside each verdict.
 
-import { check, compileModel, type CheckOptions, type CheckResult, type CompiledModel, type Trace } from '../checker/index.js';
+import { check, compileModel, type CheckOptions, type CheckResult, type CompiledModel } from '../checker/index.js';
 import { expectationFor, type Expectation } from '../specs/configs.js';
 import { fmtInt, fmtSeconds, formatTrace, table, verdictText, type Style } from './format.js';
 import { resultToJson } from './json.js';
@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { bundledScript } from '../checker/runtime/workerBundle.js';
 import { rebuildError } from '../checker/parallel/parallelCommon.js';
 import type { CompareAnswer, CompareJob } from './compareWorker.js';
-import { UsageError } from '../checker/index.js';
+import { UsageError, type Verdict } from '../checker/index.js';
 
 export interface CompareRow {
   readonly variant: string;
@@ -39,19 +39,40 @@ function checkVariantNames(variants: readonly string[]): ReturnType<typeof built
   return models;
 }
 
+/** One check of a comparison or a sweep: a variant at some parameters. */
+export interface Cell {
+  readonly variant: string;
+  readonly params: Readonly<Record<string, number>>;
+}
+
 export function runCompare(
   variants: readonly string[],
   params: Readonly<Record<string, number>>,
   opts: CheckOptions,
   onStart?: (variant: string) => void,
 ): CompareRow[] {
-  const models = checkVariantNames(variants);
-  return variants.map((variant) => {
-    onStart?.(variant);
-    const model = compileModel(models.get(variant)!.definition, params);
+  return runCells(
+    variants.map((variant) => ({ variant, params })),
+    opts,
+    onStart && ((c) => onStart(c.variant)),
+  );
+}
+
+/** Check each cell in turn, in this thread. */
+export function runCells(cells: readonly Cell[], opts: CheckOptions, onStart?: (cell: Cell) => void): CompareRow[] {
+  const compiled = compileCells(cells);
+  return cells.map((cell, i) => {
+    onStart?.(cell);
+    const model = compiled[i]!;
     const result = check(model, compareOptions(opts));
-    return { variant, model, result, expected: expectationFor(variant, model.params) };
+    return { variant: cell.variant, model, result, expected: expectationFor(cell.variant, model.params) };
   });
+}
+
+/** Compile every cell first: a parameter out of range is reported before anything runs. */
+export function compileCells(cells: readonly Cell[]): CompiledModel[] {
+  const models = checkVariantNames(cells.map((c) => c.variant));
+  return cells.map((c) => compileModel(models.get(c.variant)!.definition, c.params));
 }
 
 /**
@@ -65,30 +86,40 @@ export async function runCompareParallel(
   workers: number,
   onStart?: (variant: string) => void,
 ): Promise<CompareRow[]> {
-  const models = checkVariantNames(variants);
+  return runCellsParallel(
+    variants.map((variant) => ({ variant, params })),
+    opts,
+    workers,
+    onStart && ((c) => onStart(c.variant)),
+  );
+}
+
+/** `runCells` with the cells spread over `workers` threads: the same rows, in the same order. */
+export async function runCellsParallel(cells: readonly Cell[], opts: CheckOptions, workers: number, onStart?: (cell: Cell) => void): Promise<CompareRow[]> {
   // Compile here too: parameter errors surface before any thread starts, and rows carry the model.
-  const compiled = variants.map((v) => compileModel(models.get(v)!.definition, params));
+  const compiled = compileCells(cells);
+  if (cells.length === 0) return [];
   const { onProgress: _p, onState: _s, ...callbackFree } = compareOptions(opts);
   const script =
     (await bundledScript(fileURLToPath(new URL('./compareWorker.ts', import.meta.url)), 'startCompareWorker', registryModule)) ??
     new URL('./compare-worker-entry.js', import.meta.url);
-  const results: (CheckResult | undefined)[] = variants.map(() => undefined);
-  const pool = Array.from({ length: Math.min(workers, variants.length) }, () => new Worker(script));
+  const results: (CheckResult | undefined)[] = cells.map(() => undefined);
+  const pool = Array.from({ length: Math.min(workers, cells.length) }, () => new Worker(script));
   let next = 0;
   try {
     await new Promise<void>((resolve, reject) => {
       let done = 0;
       const feed = (w: Worker) => {
-        if (next >= variants.length) return;
-        const variant = variants[next++]!;
-        onStart?.(variant);
-        w.postMessage({ variant, params, opts: callbackFree } satisfies CompareJob);
+        if (next >= cells.length) return;
+        const cell = next++;
+        onStart?.(cells[cell]!);
+        w.postMessage({ cell, variant: cells[cell]!.variant, params: cells[cell]!.params, opts: callbackFree } satisfies CompareJob);
       };
       for (const w of pool) {
         w.on('message', (a: CompareAnswer) => {
           if (a.t === 'error') return reject(rebuildError(a.name, a.message));
-          results[variants.indexOf(a.variant)] = a.result;
-          if (++done === variants.length) resolve();
+          results[a.cell] = a.result;
+          if (++done === cells.length) resolve();
           else feed(w);
         });
         w.on('error', reject);
@@ -101,21 +132,72 @@ export async function runCompareParallel(
   } finally {
     await Promise.all(pool.map((w) => w.terminate()));
   }
-  return variants.map((variant, i) => ({ variant, model: compiled[i]!, result: results[i]!, expected: expectationFor(variant, compiled[i]!.params) }));
+  return cells.map((cell, i) => ({ variant: cell.variant, model: compiled[i]!, result: results[i]!, expected: expectationFor(cell.variant, compiled[i]!.params) }));
+}
+
+/**
+ * What a comparison table shows of one check: all that a results file keeps
+ * of it, so that `merge` prints the table from files as `compare` does.
+ */
+export interface TableRow {
+  readonly variant: string;
+  readonly params: Readonly<Record<string, number>>;
+  readonly properties: readonly {
+    readonly name: string;
+    readonly kind: string;
+    readonly verdict: Verdict;
+    /** Length of the counterexample (for a lasso: prefix and loop together). */
+    readonly steps: number | null;
+    /** For a lasso: the length of its loop. */
+    readonly loop?: number | null;
+  }[];
+  readonly distinct: number;
+  readonly transitions: number;
+  readonly seconds: number;
+  readonly complete: boolean;
+  /** States were stored one per symmetry orbit. */
+  readonly symmetry: boolean;
+  /** Recorded expectations for these parameters, if specs/ has them. */
+  readonly expected: Readonly<Record<string, Expectation>> | null;
+}
+
+export function tableRow(r: CompareRow): TableRow {
+  return {
+    variant: r.variant,
+    params: r.result.params,
+    properties: r.result.properties.map((p) => ({
+      name: p.name,
+      kind: p.kind,
+      verdict: p.verdict,
+      steps: p.trace ? p.trace.actions.length : null,
+      loop: p.trace && p.trace.loopStart !== undefined ? p.trace.actions.length - p.trace.loopStart : null,
+    })),
+    distinct: r.result.stats.distinct,
+    transitions: r.result.stats.transitions,
+    seconds: r.result.stats.seconds,
+    complete: r.result.complete,
+    symmetry: r.result.stats.unreduced !== undefined,
+    expected: r.expected ?? null,
+  };
 }
 
 /** Verdicts that differ from what specs/ records (verdict, or trace length where recorded). */
 export function mismatches(row: CompareRow): string[] {
+  return rowMismatches(tableRow(row));
+}
+
+/** As `mismatches`, each line starting with `label` (the variant, or a sweep's variant and parameters). */
+export function rowMismatches(row: TableRow, label = row.variant): string[] {
   if (!row.expected) return [];
   const out: string[] = [];
-  for (const p of row.result.properties) {
+  for (const p of row.properties) {
     const e = row.expected[p.name];
     // No verdict is not a different verdict: a bounded run reports it as incomplete (exit 3).
     if (!e || p.verdict === 'unknown') continue;
-    if (e.verdict !== p.verdict) out.push(`${row.variant} ${p.name}: expected ${e.verdict}, got ${p.verdict}`);
-    else if (p.trace && ((e.steps !== undefined && p.trace.actions.length !== e.steps) || (e.loop !== undefined && loopLength(p.trace) !== e.loop))) {
+    if (e.verdict !== p.verdict) out.push(`${label} ${p.name}: expected ${e.verdict}, got ${p.verdict}`);
+    else if (p.steps !== null && ((e.steps !== undefined && p.steps !== e.steps) || (e.loop !== undefined && (p.loop ?? undefined) !== e.loop))) {
       const want = e.loop !== undefined ? `a lasso of ${e.steps! - e.loop}+${e.loop} steps` : `a ${e.steps}-step counterexample`;
-      out.push(`${row.variant} ${p.name}: expected ${want}, got ${stepsText(p.trace)}`);
+      out.push(`${label} ${p.name}: expected ${want}, got ${stepsText(p.steps, p.loop)}`);
     }
   }
   return out;
@@ -123,61 +205,89 @@ export function mismatches(row: CompareRow): string[] {
 
 /** 1 if a verdict differs from specs/, else 3 if a verdict is unknown, else 0. */
 export function compareExitCode(rows: readonly CompareRow[]): number {
-  if (rows.some((r) => mismatches(r).length > 0)) return 1;
-  if (rows.some((r) => r.result.properties.some((p) => p.verdict === 'unknown'))) return 3;
+  return tableExitCode(rows.map(tableRow));
+}
+
+export function tableExitCode(rows: readonly TableRow[]): number {
+  if (rows.some((r) => rowMismatches(r).length > 0)) return 1;
+  if (rows.some((r) => r.properties.some((p) => p.verdict === 'unknown'))) return 3;
   return 0;
 }
 
-function loopLength(t: Trace): number | undefined {
-  return t.loopStart === undefined ? undefined : t.actions.length - t.loopStart;
-}
-
 /** `6` for a finite counterexample, `4+4` for a lasso (prefix + loop). */
-export function stepsText(t: Trace): string {
-  return t.loopStart === undefined ? `${t.actions.length}` : `${t.loopStart}+${t.actions.length - t.loopStart}`;
+export function stepsText(steps: number | null, loop: number | null | undefined): string {
+  if (steps === null) return '';
+  return loop === null || loop === undefined ? `${steps}` : `${steps - loop}+${loop}`;
 }
 
-function cell(row: CompareRow, name: string, st: Style): string {
-  const p = row.result.properties.find((x) => x.name === name);
+function cell(row: TableRow, name: string, st: Style): string {
+  const p = row.properties.find((x) => x.name === name);
   if (!p) return st.dim('-');
-  const text = p.verdict === 'violated' ? st.red(`✗ ${stepsText(p.trace!)}`) : p.verdict === 'holds' ? st.green('✓') : st.yellow('?');
+  const text = p.verdict === 'violated' ? st.red(`✗ ${stepsText(p.steps, p.loop)}`) : p.verdict === 'holds' ? st.green('✓') : st.yellow('?');
   const e = row.expected?.[name];
   const off =
     e &&
     (e.verdict !== p.verdict ||
-      (p.trace && ((e.steps !== undefined && e.steps !== p.trace.actions.length) || (e.loop !== undefined && e.loop !== loopLength(p.trace)))));
+      (p.steps !== null && ((e.steps !== undefined && e.steps !== p.steps) || (e.loop !== undefined && (p.loop ?? undefined) !== e.loop))));
   return off ? `${text}${st.bold(st.yellow('!'))}` : text;
 }
 
-const LEGEND = '✓ holds   ✗ n violated, shortest counterexample n steps   ✗ p+l a lasso: p steps, then a loop of l forever   ? unknown   ! differs from specs/';
+/** A row named by its variant and, in a sweep, the swept parameters. */
+export function cellLabel(r: TableRow, gridKeys: readonly string[]): string {
+  return gridKeys.length ? `${r.variant} (${gridKeys.map((k) => `${k}=${r.params[k]}`).join(' ')})` : r.variant;
+}
 
-export function formatCompare(rows: readonly CompareRow[], st: Style, withTraces: boolean): string {
-  const names = rows[0]?.result.properties.map((p) => p.name) ?? [];
-  const out: string[] = [];
-  const first = rows[0];
-  if (first) {
-    const sym = first.result.stats.unreduced ? ' · symmetry: the states column counts orbits, one stored state each' : '';
-    out.push(st.bold('clockcheck compare') + ` · ${Object.entries(first.result.params).map(([k, v]) => `${k}=${v}`).join(' ')}${sym}`);
-  }
-  out.push(st.dim(`  ${LEGEND}`));
-  out.push('');
+const LEGEND = '  ✓ holds   ✗ n violated, shortest counterexample n steps   ✗ p+l a lasso: p steps, then a loop of l forever   ? unknown   ! differs from specs/';
+
+/**
+ * The table of a comparison (`gridKeys` empty) or a sweep (a column per
+ * swept parameter), with how the verdicts compare with specs/.
+ */
+export function formatTable(rows: readonly TableRow[], st: Style, head: string | undefined, gridKeys: readonly string[] = []): string {
+  const names: string[] = [];
+  for (const r of rows) for (const p of r.properties) if (!names.includes(p.name)) names.push(p.name);
+  const out: string[] = [...(head !== undefined ? [head] : []), st.dim(LEGEND), ''];
   out.push(
     table([
-      [st.dim('variant'), ...names.map((n) => st.dim(n)), st.dim('states'), st.dim('time')],
+      [st.dim('variant'), ...gridKeys.map((k) => st.dim(k)), ...names.map((n) => st.dim(n)), st.dim('states'), st.dim('time')],
       ...rows.map((r) => [
         r.variant,
+        ...gridKeys.map((k) => String(r.params[k])),
         ...names.map((n) => cell(r, n, st)),
-        fmtInt(r.result.stats.distinct),
-        fmtSeconds(r.result.stats.seconds),
+        fmtInt(r.distinct),
+        fmtSeconds(r.seconds),
       ]),
     ]),
   );
-  const bad = rows.flatMap(mismatches);
-  const unexpected = rows.filter((r) => !r.expected).map((r) => r.variant);
+  const label = (r: TableRow) => cellLabel(r, gridKeys);
+  const bad = rows.flatMap((r) => rowMismatches(r, label(r)));
+  const unexpected = rows.filter((r) => !r.expected).map(label);
   out.push('');
   if (bad.length) out.push(st.red(st.bold(`${bad.length} verdict(s) differ from specs/:`)) + '\n' + bad.map((b) => `  ${b}`).join('\n'));
   else if (rows.some((r) => r.expected)) out.push(st.green('every verdict matches the expectation recorded in specs/'));
-  if (unexpected.length) out.push(st.dim(`no expectation recorded in specs/ for these parameters: ${unexpected.join(', ')}`));
+  if (unexpected.length) {
+    out.push(
+      st.dim(
+        gridKeys.length && unexpected.length > 8
+          ? `no expectation recorded in specs/ for ${unexpected.length} of ${rows.length} rows`
+          : `no expectation recorded in specs/ for these parameters: ${unexpected.join(', ')}`,
+      ),
+    );
+  }
+  return out.join('\n');
+}
+
+/** The head line of a comparison: the parameters every row shares. */
+export function compareHead(rows: readonly TableRow[], st: Style): string | undefined {
+  const first = rows[0];
+  if (!first) return undefined;
+  const sym = first.symmetry ? ' · symmetry: the states column counts orbits, one stored state each' : '';
+  return st.bold('clockcheck compare') + ` · ${Object.entries(first.params).map(([k, v]) => `${k}=${v}`).join(' ')}${sym}`;
+}
+
+export function formatCompare(rows: readonly CompareRow[], st: Style, withTraces: boolean): string {
+  const trs = rows.map(tableRow);
+  const out: string[] = [formatTable(trs, st, compareHead(trs, st))];
   if (withTraces) {
     for (const r of rows) {
       for (const p of r.result.properties) {
@@ -197,14 +307,14 @@ export function compareToMarkdown(rows: readonly CompareRow[]): string {
   const lines = [
     `| variant | ${names.join(' | ')} | states | time |`,
     `|---|${names.map(() => ':-:').join('|')}|--:|--:|`,
-    ...rows.map((r) => `| ${r.variant} | ${names.map((n) => cell(r, n, plain)).join(' | ')} | ${fmtInt(r.result.stats.distinct)} | ${fmtSeconds(r.result.stats.seconds)} |`),
+    ...rows.map((r) => `| ${r.variant} | ${names.map((n) => cell(tableRow(r), n, plain)).join(' | ')} | ${fmtInt(r.result.stats.distinct)} | ${fmtSeconds(r.result.stats.seconds)} |`),
     '',
     '✓ holds, ✗ n violated with a shortest counterexample of n steps, ✗ p+l a lasso of p steps and then a loop of l repeated forever, ? unknown, ! differs from specs/.',
   ];
   for (const r of rows) {
     for (const p of r.result.properties) {
       if (!p.trace) continue;
-      lines.push('', `### ${r.variant}: ${p.name} (${stepsText(p.trace)} steps)`, '', '```', formatTrace(r.model, p, plain, { compact: true }), '```');
+      lines.push('', `### ${r.variant}: ${p.name} (${stepsText(p.trace.actions.length, p.trace.loopStart === undefined ? null : p.trace.actions.length - p.trace.loopStart)} steps)`, '', '```', formatTrace(r.model, p, plain, { compact: true }), '```');
     }
   }
   return lines.join('\n');

@@ -1,12 +1,15 @@
-// A worker thread of `compare --workers`: it checks whole variants, one at a
-// time, each with the one-thread engine, and sends back the result. Variants
-// are independent, so this uses every core without touching the search.
+// A worker thread of `compare --workers` and `sweep --workers`: it checks
+// whole variants (each at its cell's parameters), one at a time, each with
+// the one-thread engine, and sends back the result. Cells are independent,
+// so this uses every core without touching the search.
 
 import { parentPort } from 'node:worker_threads';
 import { check, compileModel, type CheckOptions, type CheckResult } from '../checker/index.js';
 import type { NamedModel } from './registry.js';
 
 export interface CompareJob {
+  /** Which of the comparison's checks this is; the answer names it. */
+  readonly cell: number;
   readonly variant: string;
   readonly params: Readonly<Record<string, number>>;
   /** The comparison's search options without their callbacks (they cannot cross threads). */
@@ -14,7 +17,7 @@ export interface CompareJob {
 }
 
 export type CompareAnswer =
-  | { readonly t: 'result'; readonly variant: string; readonly result: CheckResult }
+  | { readonly t: 'result'; readonly cell: number; readonly result: CheckResult }
   | { readonly t: 'error'; readonly name: string; readonly message: string };
 
 interface Registry {
@@ -30,7 +33,7 @@ export function startCompareWorker(registry?: Registry): void {
       .then((all) => {
         const def = all.get(job.variant)!.definition;
         const result = check(compileModel(def, job.params), job.opts);
-        port.postMessage({ t: 'result', variant: job.variant, result } satisfies CompareAnswer);
+        port.postMessage({ t: 'result', cell: job.cell, result } satisfies CompareAnswer);
       })
       .catch((e: unknown) => {
         port.postMessage({ t: 'error', name: (e as Error).name ?? 'Error', message: (e as Error).message ?? String(e) } satisfies CompareAnswer);

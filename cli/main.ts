@@ -22,17 +22,46 @@ function usage(): string {
     '',
     "'clockcheck help <command>' shows a command's options.",
     'exit codes: 0 all properties hold, 1 a violation, 2 bad usage or input, 3 incomplete, 4 internal error,',
-    '            5 a replayed trace diverges, 6 a trace file is unreadable or invalid',
+    '            5 a replayed trace diverges, 6 a trace file is unreadable or invalid;',
+    '            simulate: 0 no violation found (which does not mean the properties hold), 1 a violation found',
   ];
   return lines.join('\n');
 }
 
 function commandHelp(c: Command): string {
   const opts = Object.entries(c.options).map(([k, o]) => {
-    const flag = `--${k}${o.type === 'string' ? ' <value>' : ''}${o.short ? `, -${o.short}` : ''}`;
+    const value = o.optionalValue !== undefined ? (o.optionalValue ? ' [FILE.json]' : '[=FILE.json]') : o.type === 'string' ? ' <value>' : '';
+    const flag = `--${k}${value}${o.short ? `, -${o.short}` : ''}`;
     return `  ${flag.padEnd(30)} ${c.optionDocs[k] ?? ''}`;
   });
   return [`usage: clockcheck ${c.synopsis}`, '', c.summary, '', 'options:', ...opts].join('\n');
+}
+
+/**
+ * Options that may stand alone (`--json`) become `--json=-`, or take the
+ * next argument when it looks like their value (`--json out.json`), so that
+ * parseArgs sees an ordinary string option.
+ */
+function withOptionalValues(args: readonly string[], c: Command): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === '--') {
+      out.push(...args.slice(i));
+      break;
+    }
+    const spec = a.startsWith('--') ? c.options[a.slice(2)] : undefined;
+    if (spec?.optionalValue === undefined) {
+      out.push(a);
+      continue;
+    }
+    const next = args[i + 1];
+    if (spec.optionalValue && next !== undefined && !next.startsWith('-') && spec.optionalValue.test(next)) {
+      out.push(`${a}=${next}`);
+      i++;
+    } else out.push(`${a}=-`);
+  }
+  return out;
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -61,9 +90,12 @@ export async function main(argv: string[]): Promise<number> {
   try {
     let parsed;
     try {
+      const options = Object.fromEntries(
+        Object.entries(cmd.options).map(([k, o]) => [k, { type: o.type, ...(o.short ? { short: o.short } : {}), ...(o.multiple ? { multiple: true } : {}) }]),
+      );
       parsed = parseArgs({
-        args: rest,
-        options: { ...cmd.options, help: { type: 'boolean', short: 'h' } } as ParseArgsConfig['options'],
+        args: withOptionalValues(rest, cmd),
+        options: { ...options, help: { type: 'boolean', short: 'h' } } as ParseArgsConfig['options'],
         allowPositionals: true,
         strict: true,
       });

@@ -54,3 +54,66 @@ export function parseWorkers(raw: string | undefined): number {
   if (!/^\d+$/.test(raw) || Number(raw) < 1 || Number(raw) > 64) throw new UsageError(`--workers: '${raw}' is not 'auto' or a number from 1 to 64`);
   return Number(raw);
 }
+
+export interface Shard {
+  /** 1-based, as written: shard 2/4 is the second of four. */
+  readonly index: number;
+  readonly count: number;
+}
+
+/** `--shard i/n`: this machine's part of n. */
+export function parseShard(raw: string | undefined): Shard | undefined {
+  if (raw === undefined) return undefined;
+  const m = /^(\d+)\/(\d+)$/.exec(raw.trim());
+  const index = Number(m?.[1]);
+  const count = Number(m?.[2]);
+  if (!m || !(count >= 1 && count <= 10000 && index >= 1 && index <= count)) {
+    throw new UsageError(`--shard: '${raw}' is not i/n with 1 <= i <= n <= 10000 (e.g. 2/4)`);
+  }
+  return { index, count };
+}
+
+/** Cells are dealt to shards in turn (cell k to shard k mod n), so heavy neighbours land apart. */
+export function shardOwns(shard: Shard | undefined, cell: number): boolean {
+  return shard === undefined || cell % shard.count === shard.index - 1;
+}
+
+/** A parameter and the values a sweep takes it through, in order. */
+export interface GridAxis {
+  readonly name: string;
+  readonly values: readonly number[];
+}
+
+/** `--grid vcpus=1..4,suspends=1..3` (repeatable): each parameter a range `a..b` or one value. */
+export function parseGrid(list: readonly string[] | undefined): GridAxis[] {
+  const axes: GridAxis[] = [];
+  for (const item of list ?? []) {
+    for (const part of item.split(',').map((x) => x.trim()).filter(Boolean)) {
+      const m = /^([A-Za-z_][A-Za-z0-9_]*)=(-?\d+)(?:\.\.(-?\d+))?$/.exec(part);
+      if (!m) throw new UsageError(`--grid expects name=a..b or name=value, got '${part}'`);
+      const lo = Number(m[2]);
+      const hi = m[3] === undefined ? lo : Number(m[3]);
+      if (hi < lo) throw new UsageError(`--grid ${m[1]}: ${lo}..${hi} is empty`);
+      if (hi - lo >= 1000) throw new UsageError(`--grid ${m[1]}: ${lo}..${hi} has more than 1000 values`);
+      if (axes.some((a) => a.name === m[1])) throw new UsageError(`--grid names ${m[1]} twice`);
+      axes.push({ name: m[1]!, values: Array.from({ length: hi - lo + 1 }, (_, k) => lo + k) });
+    }
+  }
+  return axes;
+}
+
+/** Every point of the grid, the first parameter varying slowest. */
+export function gridPoints(axes: readonly GridAxis[]): Record<string, number>[] {
+  let points: Record<string, number>[] = [{}];
+  for (const a of axes) points = points.flatMap((p) => a.values.map((v) => ({ ...p, [a.name]: v })));
+  return points;
+}
+
+/** `--seed`: fast-check's seed, a 32-bit integer; by default one drawn from the clock, printed for replay. */
+export function parseSeed(raw: string | undefined): number {
+  if (raw === undefined) return (Date.now() ^ (Math.random() * 0x100000000)) | 0;
+  if (!/^-?\d+$/.test(raw) || Number(raw) < -(2 ** 31) || Number(raw) >= 2 ** 31) {
+    throw new UsageError(`--seed: '${raw}' is not an integer from -2147483648 to 2147483647`);
+  }
+  return Number(raw);
+}

@@ -10,27 +10,35 @@ export interface ProgressPrinter {
   done(): void;
 }
 
-export function progressPrinter(label: string, enabled: boolean): ProgressPrinter {
+/** Show `text` (after two seconds, then in place or every five seconds); `done` clears it. */
+export function progressLine(enabled: boolean): { show(seconds: number, text: string): void; done(): void } {
   const tty = process.stderr.isTTY === true;
   let live = false;
   let last = 0;
-  const onProgress = (p: Progress) => {
-    if (!enabled || p.seconds < 2) return;
-    if (!tty && p.seconds - last < 5) return;
-    last = p.seconds;
-    const line =
-      `${label}: ${fmtInt(p.distinct)} distinct, ${fmtInt(p.transitions)} transitions, ` +
-      `queue ${fmtInt(p.queue)}, depth ${p.depth}, ${fmtInt(p.statesPerSecond)} states/s, ${p.seconds.toFixed(0)} s`;
-    if (tty) {
-      process.stderr.write(`\r\x1b[K${line}`);
-      live = true;
-    } else process.stderr.write(line + '\n');
-  };
   return {
-    onProgress,
+    show(seconds, line) {
+      if (!enabled || seconds < 2) return;
+      if (!tty && seconds - last < 5) return;
+      last = seconds;
+      if (tty) {
+        process.stderr.write(`\r\x1b[K${line}`);
+        live = true;
+      } else process.stderr.write(line + '\n');
+    },
     done() {
       if (live) process.stderr.write('\r\x1b[K');
       live = false;
     },
   };
+}
+
+export function progressPrinter(label: string, enabled: boolean): ProgressPrinter {
+  const line = progressLine(enabled);
+  const onProgress = (p: Progress) =>
+    line.show(
+      p.seconds,
+      `${label}: ${fmtInt(p.distinct)} distinct, ${fmtInt(p.transitions)} transitions, ` +
+        `queue ${fmtInt(p.queue)}, depth ${p.depth}, ${fmtInt(p.statesPerSecond)} states/s, ${p.seconds.toFixed(0)} s`,
+    );
+  return { onProgress, done: () => line.done() };
 }

@@ -1,7 +1,7 @@
 // replay and show: commands that work on saved trace files.
 
 import { resolve } from 'node:path';
-import { UsageError, type CheckResult, type CompiledModel, type ModelDefinition } from '../checker/index.js';
+import { UsageError, type CompiledModel, type ModelDefinition, type PropertyResult } from '../checker/index.js';
 import { fieldValue, TraceFileError, traceFileOf, type TraceFile } from '../traces/format.js';
 import { readTraceFile, traceFileName, writeFileAtomic, writeTraceFile } from '../traces/io.js';
 import { toItf } from '../traces/itf.js';
@@ -16,8 +16,8 @@ import { builtinModels, resolveModel } from './registry.js';
 /** Exit codes of `replay` (README). */
 export const REPLAY_EXIT = { holds: 0, reproduced: 1, diverged: 5, badTrace: 6 } as const;
 
-/** Write one trace file per violated property; returns the paths written. */
-export function saveTraces(dir: string, ref: string, def: ModelDefinition, m: CompiledModel, r: CheckResult): string[] {
+/** Write one trace file per violated property (of a check or a simulation); returns the paths written. */
+export function saveTraces(dir: string, ref: string, def: ModelDefinition, m: CompiledModel, r: { readonly properties: readonly PropertyResult[] }): string[] {
   const source = builtinModels().get(ref)?.definition === def ? ref : resolve(ref);
   const paths: string[] = [];
   for (const p of r.properties) {

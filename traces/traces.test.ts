@@ -148,7 +148,7 @@ describe('bad trace files', () => {
     ['empty', (writeFileSync(join(dir, 'empty'), ''), join(dir, 'empty')), 'clockcheck: bad trace: ' + join(dir, 'empty') + ': the file is empty', true],
     ['truncated', (writeFileSync(join(dir, 't'), good.subarray(0, 100)), join(dir, 't')), 'not valid msgpack', true],
     ['unknown model', variantOf((t) => ({ ...t, model: { ...t.model, source: 'v9' } }), 'model'), "the trace's model 'v9' cannot be loaded: unknown model 'v9'", false],
-    ['parameters out of range', variantOf((t) => ({ ...t, params: { ...t.params, vcpus: 9 } }), 'params'), "the trace's parameters do not fit model baseline: parameter vcpus=9 is out of range", false],
+    ['parameters out of range', variantOf((t) => ({ ...t, params: { ...t.params, vcpus: 13 } }), 'params'), "the trace's parameters do not fit model baseline: parameter vcpus=13 is out of range", false],
     ['unknown action', variantOf((t) => ({ ...t, actions: t.actions.map((a, i) => (i === 2 ? { ...a, family: 'hostNap', label: 'hostNap(1)' } : a)) }), 'action'), 'action hostNap(1) (step 3) does not exist in model baseline', false],
     ['no such file', join(dir, 'nope'), 'no such file', true],
   ];

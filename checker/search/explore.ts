@@ -7,8 +7,9 @@ import { fingerprint, lastLo } from '../state/hash.js';
 import { GrowableU32, growableIndex } from '../store/growable.js';
 import { ExactSet, FingerprintSet, type StateSet } from '../store/stateset.js';
 import { Stepper } from './stepper.js';
+import { PropertyChecks } from './checks.js';
 import { tuneInlining } from '../runtime/v8tuning.js';
-import { ModelError, UsageError } from '../errors.js';
+import { UsageError } from '../errors.js';
 import type { Symmetry } from '../state/symmetry.js';
 import type { CompiledModel } from '../model.js';
 import type { CheckOptions, Progress, StopReason } from '../result.js';
@@ -33,6 +34,8 @@ export class Exploration {
   readonly via: ReturnType<typeof growableIndex>;
   readonly coverage: Float64Array;
   readonly violations: (Violation | undefined)[];
+  /** The property checks; a property is closed in them once violated. */
+  readonly checks: PropertyChecks;
   transitions = 0;
   maxDepth = 0;
   /** With symmetry reduction: the canonicaliser, and the unreduced counts. */
@@ -56,7 +59,6 @@ export class Exploration {
   readonly started = performance.now();
   private lastProgress: number;
   private nextCheck = 0;
-  private readonly deadlockIndex: number;
   /**
    * The model declares stuttering steps: a state is stuck when only
    * stuttering can ever happen again, which the liveness graph decides
@@ -64,8 +66,6 @@ export class Exploration {
    */
   readonly deadlockByGraph: boolean;
   private open: number;
-  // Its own view: the stepper's `next` stays bound to the successor buffer.
-  private readonly stateView: any;
 
   constructor(
     readonly m: CompiledModel,
@@ -80,11 +80,10 @@ export class Exploration {
     this.set = set ?? (opts.exact ? new ExactSet(m.words) : new FingerprintSet(1 << 16, keepIds));
     this.coverage = new Float64Array(m.instances.length);
     this.violations = m.properties.map(() => undefined);
-    this.deadlockIndex = m.checkDeadlock ? m.properties.length - 1 : -1;
+    this.checks = new PropertyChecks(m);
     this.deadlockByGraph = m.checkDeadlock && m.stutterFamilies !== undefined;
     this.open = m.properties.length;
     this.lastProgress = this.started;
-    this.stateView = m.layout.view();
     if (opts.symmetry) {
       if (!m.symmetry) throw new UsageError(`model ${m.name} declares no symmetry`);
       this.sym = m.symmetry;
@@ -151,37 +150,14 @@ export class Exploration {
   }
 
   private checkInvariants(words: Uint32Array, off: number, id: number): void {
-    const v = this.stateView;
-    v.bind(words, off);
-    const invs = this.m.invariants;
-    for (let k = 0; k < invs.length; k++) {
-      const p = this.m.invariantIndex[k]!;
-      if (this.violations[p] !== undefined) continue;
-      let ok: boolean;
-      try {
-        ok = invs[k]!.check(v);
-      } catch (e) {
-        throw new ModelError(`invariant ${invs[k]!.name} threw: ${(e as Error).message}`);
-      }
-      if (!ok) this.violate({ property: p, stateId: id, instance: -1 });
-    }
+    const n = this.checks.invariants(words, off);
+    for (let j = 0; j < n; j++) this.violate({ property: this.checks.found[j]!, stateId: id, instance: -1 });
   }
 
   /** Check step properties on the step the stepper has just fired. */
   checkStep(parentId: number, instance: number): void {
-    const props = this.m.stepProperties;
-    const act = this.m.instances[instance]!;
-    for (let k = 0; k < props.length; k++) {
-      const p = this.m.stepIndex[k]!;
-      if (this.violations[p] !== undefined) continue;
-      let ok: boolean;
-      try {
-        ok = props[k]!.check(this.stepper.cur, act, this.stepper.next);
-      } catch (e) {
-        throw new ModelError(`step property ${props[k]!.name} threw on ${act.label}: ${(e as Error).message}`);
-      }
-      if (!ok) this.violate({ property: p, stateId: parentId, instance });
-    }
+    const n = this.checks.step(this.stepper.cur, instance, this.stepper.next);
+    for (let j = 0; j < n; j++) this.violate({ property: this.checks.found[j]!, stateId: parentId, instance });
   }
 
   /** True if the state is already in the visited set. */
@@ -194,14 +170,8 @@ export class Exploration {
 
   /** Called for an expanded state that had no enabled action. */
   deadlocked(words: Uint32Array, off: number, id: number): void {
-    if (this.deadlockIndex < 0 || this.deadlockByGraph || this.violations[this.deadlockIndex] !== undefined) return;
-    const legal = this.m.legalEnd;
-    if (legal) {
-      const v = this.stateView;
-      v.bind(words, off);
-      if (legal(v)) return;
-    }
-    this.violate({ property: this.deadlockIndex, stateId: id, instance: -1 });
+    if (this.deadlockByGraph) return;
+    if (this.checks.deadlock(words, off)) this.violate({ property: this.checks.deadlockIndex, stateId: id, instance: -1 });
   }
 
   /** True if the successor in the stepper's buffer is inside the state constraint. */
@@ -212,6 +182,7 @@ export class Exploration {
 
   private violate(v: Violation): void {
     this.violations[v.property] = v;
+    this.checks.open[v.property] = 0;
     this.open--;
     if (!this.opts.continueAfterViolation || this.open === 0) this.stop('violation');
   }

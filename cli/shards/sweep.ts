@@ -1,0 +1,88 @@
+// `clockcheck sweep`: designs x a parameter grid, one exhaustive check per
+// cell, in one table; and what sweeps and comparisons share to run as
+// shards (`--shard i/n`, one per CI machine) whose results files `merge`
+// puts back together.
+
+import { resolveParams, UsageError, type CheckOptions } from '../../checker/index.js';
+import { builtinModels } from '../registry.js';
+import { cellLabel, kvmVariantNames, rowMismatches, runCells, runCellsParallel, tableRow, type Cell, type CompareRow } from '../compare.js';
+import { shardOwns, type GridAxis, type Shard } from '../options.js';
+import { RESULTS_FORMAT, RESULTS_VERSION, specCells, type RowsFile } from './results.js';
+import type { Style } from '../format.js';
+
+/** The search options that change verdicts, as a results file records them (workers and progress do not). */
+export function verdictOptions(o: CheckOptions): Record<string, string | number | boolean> {
+  return {
+    strategy: o.strategy ?? 'bfs',
+    exact: o.exact === true,
+    symmetry: o.symmetry === true,
+    ...(o.maxDepth !== undefined ? { maxDepth: o.maxDepth } : {}),
+    ...(o.maxStates !== undefined ? { maxStates: o.maxStates } : {}),
+    ...(o.maxSeconds !== undefined ? { maxSeconds: o.maxSeconds } : {}),
+    ...(o.maxMemoryBytes !== undefined ? { maxMemoryBytes: o.maxMemoryBytes } : {}),
+  };
+}
+
+/** Variants from `--variants` (default: every KVM design and mutant), checked by name. */
+export function parseVariants(raw: string | undefined): string[] {
+  const variants = typeof raw === 'string' ? raw.split(',').map((x) => x.trim()).filter(Boolean) : kvmVariantNames();
+  if (variants.length === 0) throw new UsageError('--variants: no variant given');
+  const known = kvmVariantNames();
+  for (const v of variants) if (!known.includes(v)) throw new UsageError(`unknown variant '${v}' (variants: ${known.join(', ')})`);
+  if (new Set(variants).size !== variants.length) throw new UsageError('--variants names a variant twice');
+  return variants;
+}
+
+/**
+ * The spec of a comparison (no grid) or a sweep: fixed parameters resolved
+ * against the models (so that a default written out or left out is the same
+ * run), and every cell checked for range before anything runs.
+ */
+export function tableSpec(variants: readonly string[], given: Readonly<Record<string, number>>, grid: readonly GridAxis[], opts: CheckOptions): RowsFile['spec'] {
+  for (const a of grid) if (a.name in given) throw new UsageError(`parameter ${a.name} is both fixed (--param) and swept (--grid)`);
+  const def = builtinModels().get(variants[0]!)!.definition;
+  const swept = new Set(grid.map((a) => a.name));
+  const params = Object.fromEntries(Object.entries(resolveParams(def, given)).filter(([k]) => !swept.has(k)));
+  const spec = { variants, params, grid: grid.map((a) => ({ name: a.name, values: a.values })), options: verdictOptions(opts), cells: 0 };
+  const cells = specCells(spec);
+  for (const c of cells) resolveParams(builtinModels().get(c.variant)!.definition, c.params);
+  return { ...spec, cells: cells.length };
+}
+
+/** Check this shard's cells of a spec; with `workers` > 1 in threads. Returns the rows with their cell numbers. */
+export async function runShard(
+  spec: RowsFile['spec'],
+  shard: Shard | undefined,
+  opts: CheckOptions,
+  workers: number,
+  onStart?: (cell: Cell) => void,
+): Promise<{ cells: number[]; rows: CompareRow[] }> {
+  const all = specCells(spec);
+  const cells = all.map((_, k) => k).filter((k) => shardOwns(shard, k));
+  const mine = cells.map((k) => all[k]!);
+  const rows = workers > 1 ? await runCellsParallel(mine, opts, workers, onStart) : runCells(mine, opts, onStart);
+  return { cells, rows };
+}
+
+export function rowsFile(command: 'compare' | 'sweep', spec: RowsFile['spec'], shard: Shard | undefined, cells: readonly number[], rows: readonly CompareRow[]): RowsFile {
+  return {
+    format: RESULTS_FORMAT,
+    version: RESULTS_VERSION,
+    command,
+    spec,
+    shard: shard ?? { index: 1, count: 1 },
+    rows: rows.map((r, i) => {
+      const t = tableRow(r);
+      return { cell: cells[i]!, ...t, mismatches: rowMismatches(t, cellLabel(t, spec.grid.map((a) => a.name))) };
+    }),
+  };
+}
+
+/** The head line of a sweep: the grid, the fixed parameters, and which shard this is. */
+export function sweepHead(spec: RowsFile['spec'], shard: Shard | undefined, st: Style): string {
+  const grid = spec.grid.map((a) => `${a.name}=${a.values.length > 1 ? `${a.values[0]}..${a.values.at(-1)}` : a.values[0]}`).join(' ');
+  const fixed = Object.entries(spec.params).map(([k, v]) => `${k}=${v}`).join(' ');
+  const part = shard && shard.count > 1 ? ` · shard ${shard.index}/${shard.count}` : '';
+  const sym = spec.options.symmetry ? ' · symmetry: the states column counts orbits, one stored state each' : '';
+  return st.bold('clockcheck sweep') + ` · ${spec.variants.length} variant(s) x ${grid} (${spec.cells} cells)${part} · ${fixed}${sym}`;
+}
