@@ -40,6 +40,7 @@ export function check(m: CompiledModel, opts: CheckOptions = {}): CheckResult {
   const rec = graph ? new GraphRecorder(m, actors, conditionsOf(m)) : undefined;
   x.graphBytes = rec;
   const frontierPeak = strategy === 'bfs' ? bfs(x, rec) : dfs(x);
+  if (rec) x.releaseVisited();
   const lassos = rec ? findLassos(m, rec, (id) => x.pathTo(id)) : undefined;
   if (rec?.stuttering) {
     const stuck = findStuck(rec);
@@ -68,7 +69,7 @@ export function check(m: CompiledModel, opts: CheckOptions = {}): CheckResult {
             lassos,
             fairness: { mode: opts.fairness ?? 'model', actors: actors.map((a) => ({ name: a.name, kind: a.kind })) },
             graphBytes: rec.bytes,
-            edges: rec.target.length,
+            edges: rec.edgeCount,
           },
         }
       : {}),

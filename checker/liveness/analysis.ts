@@ -58,25 +58,26 @@ class Analysis {
   private readonly N: number;
   private readonly start: Uint32Array;
   private readonly tgt: Uint32Array;
-  private readonly lab: Uint16Array | Uint32Array;
+  private readonly lab: Uint8Array | Uint16Array | Uint32Array;
   private readonly W: number;
   private readonly actors: readonly FairActor[];
-  // Scratch, one slot per expanded state, reused by every condition.
+  // Scratch, one slot per expanded state, reused by every condition: 35 bytes
+  // a state with 8-bit action labels. The region search (reach) fills dist,
+  // par, parLab and done; Tarjan's algorithm uses tag, index, low, stack and
+  // the call stack; the cycle's searches, run once Tarjan is done, borrow
+  // stack as their queue, index as their visited stamp (negative, so it
+  // never equals a Tarjan index), low as their parents and callEdge as
+  // their parents' actions.
   private readonly dist: Int32Array;
   private readonly par: Int32Array;
-  private readonly parLab: Int32Array;
+  private readonly parLab: Uint8Array | Uint16Array | Uint32Array;
   private readonly done: Uint8Array;
-  private readonly queue: Int32Array;
   private readonly tag: Int32Array;
   private readonly index: Int32Array;
   private readonly low: Int32Array;
   private readonly stack: Int32Array;
   private readonly callNode: Int32Array;
   private readonly callEdge: Int32Array;
-  private readonly stamp: Int32Array;
-  // Parents of the searches inside a component (the region's own parents give the prefix).
-  private readonly cpar: Int32Array;
-  private readonly clab: Int32Array;
   // Scratch for `stats`: which actors a component's states enable (some, all) and its edges take.
   private readonly sAny: Uint32Array;
   private readonly sAll: Uint32Array;
@@ -90,25 +91,23 @@ class Analysis {
 
   constructor(private readonly g: GraphRecorder) {
     const N = (this.N = g.expanded);
-    this.start = g.edgeStart.data;
-    this.tgt = g.target.data;
-    this.lab = g.label.data;
+    const edges = g.seal();
+    this.start = edges.edgeStart;
+    this.tgt = edges.target;
+    this.lab = edges.label;
     this.W = g.actorWords;
     this.actors = g.actors;
     this.dist = new Int32Array(N);
     this.par = new Int32Array(N);
-    this.parLab = new Int32Array(N);
+    const Labels = this.lab.constructor as new (n: number) => Uint8Array | Uint16Array | Uint32Array;
+    this.parLab = new Labels(N);
     this.done = new Uint8Array(N);
-    this.queue = new Int32Array(N);
     this.tag = new Int32Array(N);
     this.index = new Int32Array(N);
     this.low = new Int32Array(N);
     this.stack = new Int32Array(N);
     this.callNode = new Int32Array(N);
     this.callEdge = new Int32Array(N);
-    this.stamp = new Int32Array(N);
-    this.cpar = new Int32Array(N);
-    this.clab = new Int32Array(N);
     const W = this.W;
     this.sAny = new Uint32Array(W);
     this.sAll = new Uint32Array(W);
@@ -130,55 +129,57 @@ class Analysis {
     this.cond = c;
     const g = this.g;
     const N = this.N;
-    // 1. The ¬q region reachable from the triggers, with distances from an initial state.
-    const sources: number[] = [];
+    // 1. The ¬q region reachable from the triggers, with distances from an
+    // initial state. The sources are listed in callNode, free until Tarjan runs.
+    const sources = this.callNode;
+    let ns = 0;
     if (kind === 'eventually') {
-      for (const s of g.initIds) if (this.inRegion(s)) sources.push(s);
+      for (const s of g.initIds) if (this.inRegion(s)) sources[ns++] = s;
     } else {
-      for (let s = 0; s < N; s++) if (this.inRegion(s) && (kind === 'alwaysEventually' || g.trigger(s, c))) sources.push(s);
+      for (let s = 0; s < N; s++) if (this.inRegion(s) && (kind === 'alwaysEventually' || g.trigger(s, c))) sources[ns++] = s;
     }
-    if (sources.length === 0) return undefined;
+    if (ns === 0) return undefined;
     const key = (s: number) => (kind === 'eventually' ? 0 : g.depth(s));
-    this.reach(sources, key);
+    this.reach(sources, ns, key);
 
     // 2. Fair components (or states with no step) in the region; keep the one entered first.
     let best = -1;
     let bestTag = 0;
     let bestStats: ComponentStats | undefined;
-    for (let s = 0; s < N; s++) {
-      if (this.done[s] && this.start[s + 1] === this.start[s] && (best < 0 || this.dist[s]! < this.dist[best]!)) {
-        best = s;
-        bestTag = 0;
-        bestStats = undefined;
-      }
-    }
-    const region = new Int32Array(N);
-    let n = 0;
-    for (let s = 0; s < N; s++) if (this.done[s]) region[n++] = s;
     const regionTag = this.newTag();
-    for (let i = 0; i < n; i++) this.tag[region[i]!] = regionTag;
-    const work: Int32Array[] = [];
-    this.components(region.subarray(0, n), regionTag, work);
-    while (work.length) {
-      const comp = work.pop()!;
-      let entry = comp[0]!;
-      for (const u of comp) if (this.dist[u]! < this.dist[entry]!) entry = u;
+    for (let s = 0; s < N; s++) {
+      if (this.done[s] === 0) continue;
+      this.tag[s] = regionTag;
+      if (this.start[s + 1] === this.start[s] && (best < 0 || this.dist[s]! < this.dist[best]!)) best = s;
+    }
+    // Components are judged as Tarjan's algorithm pops them; only those that
+    // a strong actor splits are kept, to be split after it.
+    const pending: Int32Array[] = [];
+    const consider = (arr: Int32Array, from: number, to: number, t: number) => {
+      if (to - from === 1 && !this.hasSelfLoop(arr[from]!)) return;
+      let entry = arr[from]!;
+      for (let j = from + 1; j < to; j++) if (this.dist[arr[j]!]! < this.dist[entry]!) entry = arr[j]!;
       // No cycle here can beat the best found so far: skip the fairness question.
-      if (best >= 0 && this.dist[entry]! >= this.dist[best]!) continue;
-      const t = this.tag[comp[0]!]!;
-      const verdict = this.judge(comp, t);
-      if (verdict === 1) continue;
+      if (best >= 0 && this.dist[entry]! >= this.dist[best]!) return;
+      const verdict = this.judge(arr, from, to, t);
+      if (verdict === 1) return;
       if (verdict === 2) {
-        const keep = comp.filter((u) => !this.enabledAny(u, this.sStrongBad));
-        if (keep.length === 0) continue;
+        const keep: number[] = [];
+        for (let j = from; j < to; j++) if (!this.enabledAny(arr[j]!, this.sStrongBad)) keep.push(arr[j]!);
+        if (keep.length === 0) return;
         const sub = this.newTag();
         for (const u of keep) this.tag[u] = sub;
-        this.components(keep, sub, work);
-        continue;
+        pending.push(Int32Array.from(keep));
+        return;
       }
       best = entry;
       bestTag = t;
       bestStats = this.snapshot();
+    };
+    this.components(regionTag, undefined, consider);
+    while (pending.length) {
+      const keep = pending.pop()!;
+      this.components(this.tag[keep[0]!]!, keep, consider);
     }
     if (best < 0) return undefined;
 
@@ -205,17 +206,17 @@ class Analysis {
    * at its own distance (its BFS depth): two sorted streams, the sources and
    * the queue, always taking the smaller distance.
    */
-  private reach(sources: readonly number[], key: (s: number) => number): void {
-    const { dist, par, parLab, done, queue, start, tgt, lab } = this;
+  private reach(sources: Int32Array, count: number, key: (s: number) => number): void {
+    const { dist, par, parLab, done, stack: queue, start, tgt, lab } = this;
     dist.fill(-1);
     done.fill(0);
     let qh = 0;
     let qt = 0;
     let si = 0;
-    while (si < sources.length || qh < qt) {
+    while (si < count || qh < qt) {
       let s: number;
       let d: number;
-      if (si < sources.length && (qh >= qt || key(sources[si]!) <= dist[queue[qh]!]!)) {
+      if (si < count && (qh >= qt || key(sources[si]!) <= dist[queue[qh]!]!)) {
         s = sources[si++]!;
         d = key(s);
         if (done[s] || (dist[s]! >= 0 && dist[s]! <= d)) continue;
@@ -241,19 +242,24 @@ class Analysis {
   }
 
   /**
-   * Tarjan's algorithm, iterative, over the nodes tagged `t`; each component
-   * with a cycle (more than one state, or a self-loop) gets a fresh tag and is
-   * pushed onto `out`.
+   * Tarjan's algorithm, iterative, over the nodes tagged `t` (roots taken
+   * from `roots`, or from every state). A node is unvisited while its tag is
+   * t and on the stack while it is -t; each component gets a fresh tag and is
+   * handed to `visit` as a range of the stack, which holds it only until the
+   * call returns.
    */
-  private components(nodes: ArrayLike<number>, t: number, out: Int32Array[]): void {
+  private components(
+    t: number,
+    roots: Int32Array | undefined,
+    visit: (stack: Int32Array, from: number, to: number, tag: number) => void,
+  ): void {
     const { index, low, stack, callNode, callEdge, tag, start, tgt } = this;
-    for (let i = 0; i < nodes.length; i++) index[nodes[i]!] = 0;
     let counter = 1;
     let sp = 0;
-    // A node is on the stack while its tag is -t.
-    for (let i = 0; i < nodes.length; i++) {
-      const root = nodes[i]!;
-      if (index[root] !== 0) continue;
+    const n = roots ? roots.length : this.N;
+    for (let i = 0; i < n; i++) {
+      const root = roots ? roots[i]! : i;
+      if (tag[root] !== t) continue;
       let cp = 0;
       callNode[cp] = root;
       callEdge[cp] = start[root]!;
@@ -268,7 +274,7 @@ class Analysis {
           const w = tgt[e]!;
           if (w >= this.N) continue;
           const tw = tag[w]!;
-          if (tw === t && index[w] === 0) {
+          if (tw === t) {
             index[w] = low[w] = counter++;
             stack[sp++] = w;
             tag[w] = -t;
@@ -286,8 +292,7 @@ class Analysis {
           while (stack[--k] !== v);
           const nt = this.newTag();
           for (let j = k; j < sp; j++) tag[stack[j]!] = nt;
-          // Most states are components of their own without a cycle: no copy for them.
-          if (sp - k > 1 || this.hasSelfLoop(v)) out.push(stack.slice(k, sp));
+          visit(stack, k, sp, nt);
           sp = k;
         }
         cp--;
@@ -325,7 +330,7 @@ class Analysis {
    * fail (their states must go: `sStrongBad`). Most components are one state
    * with a self-loop, so this allocates nothing.
    */
-  private judge(comp: Int32Array, t: number): number {
+  private judge(comp: Int32Array, from: number, to: number, t: number): number {
     const W = this.W;
     const { sAny: any, sAll: all, sTaken: taken, sStrongBad: bad } = this;
     any.fill(0);
@@ -335,7 +340,7 @@ class Analysis {
     const start = this.start;
     const tgt = this.tgt;
     const lab = this.lab;
-    for (let c = 0; c < comp.length; c++) {
+    for (let c = from; c < to; c++) {
       const u = comp[c]!;
       for (let w = 0; w < W; w++) {
         any[w]! |= en[u * W + w]!;
@@ -415,12 +420,12 @@ class Analysis {
    */
   private pathIn(t: number, from: number, goal: (u: number) => boolean, oneStep: boolean): [number, number][] {
     if (!oneStep && goal(from)) return [];
-    const stamp = this.nextStamp++;
-    const { queue, cpar: par, clab: parLab, start, tgt, lab, tag } = this;
+    const stamp = -this.nextStamp++;
+    const { stack: queue, low: par, callEdge: parLab, index: seen, start, tgt, lab, tag } = this;
     let qh = 0;
     let qt = 0;
     queue[qt++] = from;
-    this.stamp[from] = stamp;
+    seen[from] = stamp;
     par[from] = -1;
     let found = -1;
     search: while (qh < qt) {
@@ -429,8 +434,8 @@ class Analysis {
         const v = tgt[e]!;
         if (v >= this.N || tag[v] !== t) continue;
         if (v === from && oneStep && goal(v)) return [...this.unwind(u, from), [v, lab[e]!]];
-        if (this.stamp[v] === stamp) continue;
-        this.stamp[v] = stamp;
+        if (seen[v] === stamp) continue;
+        seen[v] = stamp;
         par[v] = u;
         parLab[v] = lab[e]!;
         if (goal(v)) {
@@ -448,8 +453,8 @@ class Analysis {
     const out: [number, number][] = [];
     let v = to;
     while (v !== from) {
-      out.push([v, this.clab[v]!]);
-      v = this.cpar[v]!;
+      out.push([v, this.callEdge[v]!]);
+      v = this.low[v]!;
     }
     return out.reverse();
   }

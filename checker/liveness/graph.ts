@@ -19,11 +19,13 @@
 //                                      step of s leaves the state constraint
 //
 // Per state beyond safety: 4 bytes for the id the visited set keeps, 4 for
-// edgeStart, 4 + 2 (or 1) per edge, 4 per 32 fair actors, 1 per 4
-// conditions. On v3 with 3 vCPUs and 2 suspends (7.1 edges a state) that is
-// about 56 bytes a state: docs/liveness.md.
+// edgeStart, 5 per edge (4 for the target, 1 for the action while a model has
+// at most 255 action instances), 1 more per edge for deadlock under
+// stuttering, 4 per 32 fair actors, 1 per 4 conditions; then the analysis's
+// scratch (analysis.ts). docs/liveness.md has the figures.
 
-import { GrowableU32, GrowableU8, growableIndex } from '../store/growable.js';
+import { GrowableU8 } from '../store/growable.js';
+import { chunkedIndex, chunkedU32, chunkedU8 } from '../store/chunked.js';
 import { ModelError } from '../errors.js';
 import type { CompiledModel, FairActor, LivenessProperty } from '../model.js';
 
@@ -42,10 +44,21 @@ export function conditionsOf(m: CompiledModel): Condition[] {
   return out;
 }
 
+/** The edges once the search is over: one exact-size array each (`GraphRecorder.seal`). */
+export interface SealedEdges {
+  readonly edgeStart: Uint32Array;
+  readonly target: Uint32Array;
+  readonly label: Uint8Array | Uint16Array | Uint32Array;
+  readonly progress: Uint8Array;
+}
+
 export class GraphRecorder {
-  readonly edgeStart = new GrowableU32();
-  readonly target = new GrowableU32();
-  readonly label: ReturnType<typeof growableIndex>;
+  // Written during the search in chunks (no growth copies), sealed after it.
+  private readonly edgeStartRec = chunkedU32();
+  private readonly targetRec = chunkedU32();
+  private readonly labelRec: ReturnType<typeof chunkedIndex>;
+  private readonly progressRec = chunkedU8();
+  private sealed: SealedEdges | undefined;
   /** States whose every successor was recorded: ids 0 .. expanded - 1. */
   expanded = 0;
   /** First id of each BFS level: level d holds ids levelStart[d] .. levelStart[d + 1] - 1. */
@@ -56,8 +69,6 @@ export class GraphRecorder {
   enabled: Uint32Array;
   readonly markBytes: number;
   marks: Uint8Array;
-  /** Per edge, for deadlock under stuttering: 1 if the step is progress. */
-  readonly progress = new GrowableU8();
   readonly endFlags = new GrowableU8();
   /** The model declares stuttering and deadlock is checked: edges carry `progress`. */
   readonly stuttering: boolean;
@@ -71,7 +82,7 @@ export class GraphRecorder {
     readonly actors: readonly FairActor[],
     readonly conditions: readonly Condition[],
   ) {
-    this.label = growableIndex(m.instances.length);
+    this.labelRec = chunkedIndex(m.instances.length);
     this.actorWords = Math.ceil(actors.length / 32);
     this.instanceActors = new Uint32Array(m.instances.length * this.actorWords);
     actors.forEach((a, j) => {
@@ -82,19 +93,37 @@ export class GraphRecorder {
     this.markBytes = Math.ceil((2 * conditions.length) / 8);
     this.marks = new Uint8Array(1024 * this.markBytes);
     this.view = m.layout.view();
-    this.edgeStart.push(0);
+    this.edgeStartRec.push(0);
     this.stuttering = m.checkDeadlock && m.stutterFamilies !== undefined;
   }
 
   /** Bytes the next growth of any array would allocate (for the memory budget). */
   get growthBytes(): number {
-    return this.edgeStart.growthBytes + this.target.growthBytes + this.label.growthBytes + this.progress.growthBytes;
+    return this.edgeStartRec.growthBytes + this.targetRec.growthBytes + this.labelRec.growthBytes + this.progressRec.growthBytes;
+  }
+
+  /** Edges recorded so far. */
+  get edgeCount(): number {
+    return this.sealed ? this.sealed.target.length : this.targetRec.length;
   }
 
   get bytes(): number {
-    return (
-      this.edgeStart.bytes + this.target.bytes + this.label.bytes + this.enabled.byteLength + this.marks.byteLength + this.progress.bytes + this.endFlags.bytes
-    );
+    const e = this.sealed;
+    const edges = e
+      ? e.edgeStart.byteLength + e.target.byteLength + e.label.byteLength + e.progress.byteLength
+      : this.edgeStartRec.bytes + this.targetRec.bytes + this.labelRec.bytes + this.progressRec.bytes;
+    return edges + this.enabled.byteLength + this.marks.byteLength + this.endFlags.bytes;
+  }
+
+  /** The search is over: the edges as exact-size arrays (the chunks are let go as they are copied). */
+  seal(): SealedEdges {
+    this.sealed ??= {
+      edgeStart: this.edgeStartRec.seal(),
+      target: this.targetRec.seal(),
+      label: this.labelRec.seal(),
+      progress: this.progressRec.seal(),
+    };
+    return this.sealed;
   }
 
   /** A state was stored with this id: evaluate every condition's trigger and goal on it (and whether it may end). */
@@ -160,9 +189,9 @@ export class GraphRecorder {
 
   /** An edge of the state being expanded, to state `to` by instance `i`; `stutter`: the step is not progress. */
   edge(to: number, i: number, stutter = false): void {
-    this.target.push(to);
-    this.label.push(i);
-    if (this.stuttering) this.progress.push(stutter ? 0 : 1);
+    this.targetRec.push(to);
+    this.labelRec.push(i);
+    if (this.stuttering) this.progressRec.push(stutter ? 0 : 1);
     const W = this.actorWords;
     for (let w = 0; w < W; w++) this.scratch[w]! |= this.instanceActors[i * W + w]!;
   }
@@ -177,7 +206,7 @@ export class GraphRecorder {
     }
     for (let w = 0; w < W; w++) this.enabled[id * W + w] = this.scratch[w]!;
     if (this.leaves && this.stuttering) this.endFlags.data[id]! |= 2;
-    this.edgeStart.push(this.target.length);
+    this.edgeStartRec.push(this.targetRec.length);
     this.expanded = id + 1;
   }
 

@@ -14,6 +14,8 @@ import {
   isStuck,
   leadsTo,
   modelOf,
+  selectProperties,
+  Stepper,
   strongFairness,
   UsageError,
   weakFairness,
@@ -23,6 +25,10 @@ import {
   type Trace,
 } from '../index.js';
 import { judgeLasso } from './lasso.js';
+import { GraphRecorder } from './graph.js';
+import { findStuck } from './stuck.js';
+import { Exploration } from '../search/explore.js';
+import { bfs } from '../search/bfs.js';
 import { liveModel, liveSpec, naiveLivenessViolated } from '../test-support/naiveLiveness.js';
 import peterson from '../../examples/peterson.js';
 
@@ -334,5 +340,47 @@ describe('deadlock under stuttering', () => {
 
   it('the stuttering check refuses depth-first search and workers, as liveness does', () => {
     expect(() => check(compileModel(abba(true)), { strategy: 'dfs' })).toThrow(/deadlock \(with stuttering steps\) cannot be checked by a depth-first search/);
+  });
+});
+
+describe('deadlock under stuttering: against a state-by-state reference on random models', () => {
+  it('stuck states found on the graph (by sweeps, or by reverse edges) are exactly those from which only stuttering can follow', () => {
+    fc.assert(
+      fc.property(liveSpec, fc.subarray(['a0', 'a1', 'a2', 'free']), fc.uniqueArray(fc.integer({ min: 0, max: 5 }), { maxLength: 2 }), (g, stutter, legal) => {
+        const def = liveModel(g);
+        const base = compileModel(def);
+        const m: CompiledModel = {
+          ...selectProperties({ ...base, checkDeadlock: true, properties: [...base.properties, { name: 'deadlock', kind: 'deadlock', doc: '' }] }, ['deadlock']),
+          stutterFamilies: Uint8Array.from(base.instances, (i) => (stutter.includes(i.family) ? 1 : 0)),
+          stutterStep: undefined,
+          legalEnd: (s: any) => legal.includes(s.node),
+        };
+        // Reference: every reachable state, judged on its own by searching what can follow it.
+        const reach: Uint32Array[] = [m.inits[0]!.slice()];
+        const seen = new Set([reach[0]!.join(',')]);
+        const st = new Stepper(m);
+        for (let k = 0; k < reach.length; k++) {
+          for (const i of m.instances) {
+            const n = st.apply(reach[k]!, i.index);
+            if (!n || (m.constraint && !m.constraint(st.next))) continue;
+            if (!seen.has(n.join(','))) (seen.add(n.join(',')), reach.push(n));
+          }
+        }
+        const anyStuck = reach.some((s) => isStuck(m, s) === true);
+        for (const sweeps of [16, 0]) {
+          const x = new Exploration(m, {}, true);
+          const rec = new GraphRecorder(m, [], []);
+          bfs(x, rec);
+          const stuck = findStuck(rec, sweeps);
+          expect(stuck >= 0).toBe(anyStuck);
+          if (stuck >= 0) {
+            let s: Uint32Array = m.inits[0]!.slice();
+            for (const a of x.pathTo(stuck).actions) s = st.apply(s, a)!;
+            expect(isStuck(m, s)).toBe(true);
+          }
+        }
+      }),
+      { numRuns: 400 },
+    );
   });
 });

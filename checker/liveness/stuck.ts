@@ -15,32 +15,65 @@ import type { CompiledModel } from '../model.js';
 import { Stepper } from '../search/stepper.js';
 import type { GraphRecorder } from './graph.js';
 
-/** The id of the shallowest stuck state (ids are BFS order), or -1. */
-export function findStuck(g: GraphRecorder): number {
+/**
+ * The id of the shallowest stuck state (ids are BFS order), or -1. `sweeps`
+ * bounds the passes before the reverse edges are built (tests set 0).
+ */
+export function findStuck(g: GraphRecorder, sweeps = 16): number {
   const N = g.expanded;
-  const start = g.edgeStart.data;
-  const tgt = g.target.data;
-  const progress = g.progress.data;
+  const { edgeStart: start, target: tgt, progress } = g.seal();
   const flags = g.endFlags.data;
-  // Reverse edges between expanded states, by counting sort on the target.
+  const can = new Uint8Array(N);
+  for (let s = 0; s < N; s++) {
+    if ((flags[s]! & 3) !== 0) {
+      can[s] = 1;
+      continue;
+    }
+    for (let e = start[s]!; e < start[s + 1]!; e++) {
+      if (progress[e] === 1 || tgt[e]! >= N) {
+        can[s] = 1;
+        break;
+      }
+    }
+  }
+  // Propagate backwards along edges without storing reverse edges: sweep the
+  // states from the last id to the first. Breadth-first ids make most edges
+  // point to larger ids, so one sweep settles nearly everything; a few more
+  // settle the edges back to earlier levels. Past a bound, build the reverse
+  // edges after all (4 bytes an edge) and finish with one backward search.
+  for (let sweep = 0; sweep < sweeps; sweep++) {
+    let changed = false;
+    for (let s = N - 1; s >= 0; s--) {
+      if (can[s] === 1) continue;
+      for (let e = start[s]!; e < start[s + 1]!; e++) {
+        if (can[tgt[e]!] === 1) {
+          can[s] = 1;
+          changed = true;
+          break;
+        }
+      }
+    }
+    if (!changed) {
+      for (let s = 0; s < N; s++) if (can[s] === 0) return s;
+      return -1;
+    }
+  }
+  return backwardSearch(g, can);
+}
+
+/** The rest of findStuck when sweeps do not settle: a backward search over reverse edges. */
+function backwardSearch(g: GraphRecorder, can: Uint8Array): number {
+  const N = g.expanded;
+  const { edgeStart: start, target: tgt } = g.seal();
   const revStart = new Uint32Array(N + 1);
   for (let s = 0; s < N; s++) for (let e = start[s]!; e < start[s + 1]!; e++) if (tgt[e]! < N) revStart[tgt[e]! + 1]!++;
   for (let s = 0; s < N; s++) revStart[s + 1]! += revStart[s]!;
   const fill = revStart.slice(0, N);
   const rev = new Uint32Array(revStart[N]!);
   for (let s = 0; s < N; s++) for (let e = start[s]!; e < start[s + 1]!; e++) if (tgt[e]! < N) rev[fill[tgt[e]!]!++] = s;
-
-  const can = new Uint8Array(N);
   const queue = new Uint32Array(N);
   let qt = 0;
-  for (let s = 0; s < N; s++) {
-    let seed = (flags[s]! & 3) !== 0;
-    for (let e = start[s]!; !seed && e < start[s + 1]!; e++) seed = progress[e] === 1 || tgt[e]! >= N;
-    if (seed) {
-      can[s] = 1;
-      queue[qt++] = s;
-    }
-  }
+  for (let s = 0; s < N; s++) if (can[s] === 1) queue[qt++] = s;
   for (let qh = 0; qh < qt; qh++) {
     const t = queue[qh]!;
     for (let r = revStart[t]!; r < revStart[t + 1]!; r++) {

@@ -5,7 +5,7 @@
 
 import { fingerprint, lastLo } from '../state/hash.js';
 import { GrowableU32, growableIndex } from '../store/growable.js';
-import { ExactSet, FingerprintSet, type StateSet } from '../store/stateset.js';
+import { ExactSet, FingerprintSet, SpentSet, type StateSet } from '../store/stateset.js';
 import { Stepper } from './stepper.js';
 import { PropertyChecks } from './checks.js';
 import { tuneInlining } from '../runtime/v8tuning.js';
@@ -28,7 +28,7 @@ export interface Violation {
 
 export class Exploration {
   readonly stepper: Stepper;
-  readonly set: StateSet;
+  set: StateSet;
   readonly parents = new GrowableU32();
   /** Action instance that reached each state; for roots, the initial-state index. */
   readonly via: ReturnType<typeof growableIndex>;
@@ -88,6 +88,11 @@ export class Exploration {
       if (!m.symmetry) throw new UsageError(`model ${m.name} declares no symmetry`);
       this.sym = m.symmetry;
     }
+  }
+
+  /** After the search: let the visited table go (its counts stay), so the liveness analysis has its memory. */
+  releaseVisited(): void {
+    this.set = new SpentSet(this.set);
   }
 
   /** Put a state in canonical form in place (no-op without symmetry reduction). */

@@ -47,6 +47,11 @@ export class GrowableU8 extends Growable<Uint8Array> {
   }
 }
 
+/** 8-bit records when every value fits (the action instances of small models), else 16 or 32. */
+export function growableSmallIndex(maxValue: number): Growable<Uint8Array> | Growable<Uint16Array> | Growable<Uint32Array> {
+  return maxValue <= 0xff ? new GrowableU8() : growableIndex(maxValue);
+}
+
 /** 16-bit records when every value fits (action instances of most models), else 32-bit. */
 export function growableIndex(maxValue: number): Growable<Uint16Array> | Growable<Uint32Array> {
   return maxValue <= 0xffff ? new Growable((n) => new Uint16Array(n)) : new GrowableU32();

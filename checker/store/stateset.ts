@@ -235,3 +235,28 @@ export class ExactSet implements StateSet {
 function rehash(key: Uint32Array): number {
   return fingerprintHi(key, 0, key.length);
 }
+
+/**
+ * What is left of a visited set once a search is over and its table has been
+ * let go (for the liveness analysis that follows): its counts, no states.
+ */
+export class SpentSet implements StateSet {
+  readonly size: number;
+  readonly bytes: number;
+  readonly nextGrowthBytes = 0;
+  readonly exact: boolean;
+  constructor(from: StateSet) {
+    this.size = from.size;
+    this.bytes = from.bytes;
+    this.exact = from.exact;
+  }
+  insert(): number {
+    throw new Error('internal: the visited set was released');
+  }
+  get(): number {
+    throw new Error('internal: the visited set was released');
+  }
+  setId(): void {
+    throw new Error('internal: the visited set was released');
+  }
+}
