@@ -2,7 +2,7 @@
 // code as the unsharded run; and merge's refusals, each one line, exit 2,
 // leaving every file as it was.
 import { afterAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run } from '../test-support.js';
@@ -147,6 +147,22 @@ describe('lassos in results files', () => {
     expect([refused.code, refused.stdout]).toEqual([2, '']);
     expect(refused.stderr).toMatch(/^clockcheck: error: bad results file .*stripped\.json: rows\[\d\]\.properties\[\d\]\.loop is missing: a leadsTo counterexample is a lasso\n$/);
   });
+});
+
+describe('sweep and compare check every property: options that cannot decide the liveness ones are refused, one line, exit 2, before any cell runs', () => {
+  const graph = 'bootCatchesUp, vcpuEventuallyEnters, deadlock (with stuttering steps) (they need the state graph of a breadth-first search without symmetry), and compare and sweep check every property';
+  const cases: [string[], string][] = [
+    [['sweep', '--variants', 'v3', '--grid', 'vcpus=1..2', '--symmetry'], `clockcheck: error: --symmetry cannot decide ${graph}: leave --symmetry out`],
+    [['compare', '--variants', 'v3,baseline', '--strategy', 'dfs'], `clockcheck: error: --strategy dfs cannot decide ${graph}: leave --strategy dfs out`],
+  ];
+  for (const [args, line] of cases) {
+    it(args.join(' '), () => {
+      const dir = tempDir('clockcheck-refuse-');
+      const r = run(...args, '--shard', '1/2', '--json', join(dir, 'r.json'));
+      expect([r.code, r.stderr, r.stdout]).toEqual([2, line + '\n', '']);
+      expect(existsSync(join(dir, 'r.json'))).toBe(false);
+    });
+  }
 });
 
 describe('merge refuses what would not add up: one line, exit 2, nothing written', () => {
