@@ -11,6 +11,8 @@ export { isStuck } from './liveness/stuck.js';
 export {
   simulate,
   simulatePath,
+  walkJudges,
+  noteWithRuns,
   type SimulationOptions,
   type SimulationResult,
   type SimulatedProperty,

@@ -1,7 +1,7 @@
 // The commands: each declares its options (for parseArgs and help) and runs
 // on parsed values, returning an exit code.
 
-import { check, checkParallel, compileModel, safetyOnly, selectProperties, UsageError, type CheckOptions, type CheckResult, type CompiledModel } from '../checker/index.js';
+import { check, checkParallel, compileModel, safetyOnly, selectProperties, UsageError, walkJudges, type CheckOptions, type CheckResult, type CompiledModel } from '../checker/index.js';
 import { join } from 'node:path';
 import { fmtInt, formatResult, makeStyle } from './format.js';
 import { resultToJson } from './json.js';
@@ -365,6 +365,13 @@ const simulateCommand: Command = {
     const def = await resolveModel(pos[0]!);
     const given = parseParams(v.param as string[] | undefined);
     const m = withProperties(compileModel(def, given), v.property as string[] | undefined);
+    // Walks that can judge none of the properties asked for would run for nothing.
+    if (m.properties.length > 0 && m.properties.every((p) => walkJudges(m, p) === 'nothing')) {
+      const names = m.properties.map((p) => p.name).join(', ');
+      throw new UsageError(
+        `simulation cannot decide ${names}: a finite walk cannot violate a liveness property; check ${m.properties.length > 1 ? 'them' : 'it'} with 'clockcheck check', or choose other properties with --property`,
+      );
+    }
     const line = progressLine(v.quiet !== true);
     const request = {
       ref: pos[0]!,

@@ -10,7 +10,11 @@
 // post-pass then cuts loops and drops steps the violation does not need.
 //
 // Simulation finds violations; it cannot show that a property holds. A
-// property no walk violated gets the verdict `unknown`.
+// property no walk violated gets the verdict `unknown`. Liveness properties
+// get no verdict at all (a finite walk cannot show that something never
+// happens), and deadlock under declared stuttering only where a walk reaches
+// a state with no step at all (whether only stuttering is left is decided on
+// the state graph, by exhaustive search): see `walkJudges`.
 
 import fc from 'fast-check';
 import { replayInstances } from '../check.js';
@@ -361,15 +365,48 @@ function cutLoops(walker: Walker, init: number, actions: readonly number[]): num
   return kept;
 }
 
-/** Verdicts: the violated property with its trace; every other `unknown`, with why. */
+/**
+ * What walks can judge of a property: `all` of it (invariants, step
+ * properties, deadlock when the model declares no stuttering), only `dead
+ * ends` (deadlock under stuttering: a walk sees a state with no step at all,
+ * but whether only stuttering steps are left is decided on the state graph),
+ * or `nothing` (liveness: a finite walk cannot show that something never
+ * happens).
+ */
+export function walkJudges(m: CompiledModel, p: { readonly kind: CompiledModel['properties'][number]['kind'] }): 'all' | 'dead ends' | 'nothing' {
+  if (LIVENESS_KINDS.includes(p.kind)) return 'nothing';
+  if (p.kind === 'deadlock' && m.stutterFamilies !== undefined) return 'dead ends';
+  return 'all';
+}
+
+/** The note on a property no walk violated, after `runs` runs (merge rewrites the count: see `noteWithRuns`). */
+export function unviolatedNote(m: CompiledModel, p: CompiledModel['properties'][number], runs: number): string {
+  const n = `${runs} run${runs === 1 ? '' : 's'}`;
+  switch (walkJudges(m, p)) {
+    case 'nothing':
+      return 'liveness: simulation gives no verdict';
+    case 'dead ends':
+      return `no dead end in ${n}; stuck with only stuttering steps left is decided on the state graph`;
+    default:
+      return `no violation in ${n}`;
+  }
+}
+
+/** A note of `unviolatedNote` with its run count replaced (for shards merged into one run). */
+export function noteWithRuns(note: string, runs: number): string {
+  return note.replace(/\bin \d+ runs?\b/, `in ${runs} run${runs === 1 ? '' : 's'}`);
+}
+
+/**
+ * Verdicts: the violated property with its trace; every other `unknown`,
+ * with why. Never `holds`: not for a safety property no walk violated, not
+ * for liveness, not for deadlock under stuttering.
+ */
 export function simulatedProperties(m: CompiledModel, runs: number, violated: { property: number; trace: Trace } | undefined): SimulatedProperty[] {
   return m.properties.map((p, i) => {
     if (violated && violated.property === i) return { name: p.name, kind: p.kind, doc: p.doc, verdict: 'violated', trace: violated.trace };
-    const note = LIVENESS_KINDS.includes(p.kind)
-      ? 'liveness: simulation gives no verdict'
-      : violated
-        ? 'not reached: simulation stops at the first violation'
-        : `no violation in ${runs} run${runs === 1 ? '' : 's'}`;
+    const note =
+      violated && walkJudges(m, p) !== 'nothing' ? 'not reached: simulation stops at the first violation' : unviolatedNote(m, p, runs);
     return { name: p.name, kind: p.kind, doc: p.doc, verdict: 'unknown', note };
   });
 }

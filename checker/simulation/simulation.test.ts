@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { compileModel, defineLayout, defineModel, int, invariant, ModelError, modelOf, Stepper, type CompiledModel, type Trace } from '../index.js';
 import { graphModel, graphSpec, type GraphSpec } from '../test-support/randomModel.js';
 import { keyOf, naiveExplore } from '../test-support/naive.js';
-import { replayActions, shrinkRun, simulate, simulatePath, simulatedProperties, tighten, walkAt, type SimulationResult } from './simulate.js';
+import { noteWithRuns, replayActions, shrinkRun, simulate, simulatePath, simulatedProperties, tighten, walkAt, walkJudges, type SimulationResult } from './simulate.js';
 import { CHOICE_MAX, priority, Walker } from './walk.js';
 
 /** Replays a trace on its own and says whether it ends in the violation it names. */
@@ -214,6 +214,36 @@ describe('walks', () => {
     const ps = simulatedProperties(withLiveness, 10, undefined);
     expect(ps.find((p) => p.name === 'reachesSeven')).toMatchObject({ verdict: 'unknown', note: 'liveness: simulation gives no verdict' });
     expect(ps.find((p) => p.name === 'notBad')).toMatchObject({ verdict: 'unknown', note: 'no violation in 10 runs' });
+    // A violation of another property does not make it a property the walks could have reached.
+    const t = simulate(m, { seed: 1, runs: 200, depth: 40, swarm: false });
+    expect(t.violation?.property).toBe('notBad');
+    const after = simulatedProperties(withLiveness, 10, { property: 0, trace: t.properties[0]!.trace! });
+    expect(after.find((p) => p.name === 'reachesSeven')).toMatchObject({ verdict: 'unknown', note: 'liveness: simulation gives no verdict' });
+  });
+
+  it('under declared stuttering, a walk still catches a dead end, and otherwise leaves deadlock unknown: being stuck among stuttering steps is decided on the state graph', () => {
+    const g: GraphSpec = { ...chain, edges: chain.edges.slice(0, 3), bad: [], deadlock: true };
+    // Every step stutters: exhaustive search would call any state stuck; a walk cannot tell.
+    const stuttering = (m: CompiledModel): CompiledModel => ({ ...m, stutterFamilies: new Uint8Array(m.instances.length).fill(1) });
+    const stuck = simulate(stuttering(compileModel(graphModel(g))), { seed: 5, runs: 10, depth: 10, swarm: false });
+    expect(stuck.violation?.property).toBe('deadlock');
+    const legal = simulate(stuttering(compileModel(graphModel({ ...g, legalEnds: [3] }))), { seed: 5, runs: 10, depth: 10, swarm: false });
+    expect(legal.violation).toBeUndefined();
+    expect(legal.properties.find((p) => p.name === 'deadlock')).toMatchObject({
+      verdict: 'unknown',
+      note: 'no dead end in 10 runs; stuck with only stuttering steps left is decided on the state graph',
+    });
+    expect(walkJudges(stuttering(compileModel(graphModel(g))), { kind: 'deadlock' })).toBe('dead ends');
+    expect(walkJudges(compileModel(graphModel(g)), { kind: 'deadlock' })).toBe('all');
+  });
+
+  it('merged shards count their runs together in each note; a liveness note has no count', () => {
+    expect(noteWithRuns('no violation in 10 runs', 30)).toBe('no violation in 30 runs');
+    expect(noteWithRuns('no violation in 0 runs', 1)).toBe('no violation in 1 run');
+    expect(noteWithRuns('no dead end in 1 run; stuck with only stuttering steps left is decided on the state graph', 3)).toBe(
+      'no dead end in 3 runs; stuck with only stuttering steps left is decided on the state graph',
+    );
+    expect(noteWithRuns('liveness: simulation gives no verdict', 3)).toBe('liveness: simulation gives no verdict');
   });
 
   it('a step that throws is a model error, not a violation', () => {

@@ -2,7 +2,7 @@
 // (and exit code) of the unsharded run.
 
 import { resolve } from 'node:path';
-import { UsageError } from '../../checker/index.js';
+import { noteWithRuns, UsageError } from '../../checker/index.js';
 import { compareHead, formatTable, tableExitCode } from '../compare.js';
 import { fmtInt, fmtSeconds, table, type Style } from '../format.js';
 import { gatherShards, RESULTS_FORMAT, RESULTS_VERSION, writeResults, type Merged, type RowsFile, type SimulationFile } from './results.js';
@@ -39,8 +39,10 @@ function mergeSimulation(m: Merged<SimulationFile>, st: Style): { doc: Simulatio
   const runsDone = files.reduce((a, f) => a + f.runsDone, 0);
   const steps = files.reduce((a, f) => a + f.steps, 0);
   const seconds = Math.max(...files.map((f) => f.seconds));
+  // Without a violation each note counts one shard's runs; the merged run's is the sum. (A note
+  // without a count, liveness's "no verdict", stays as it is.)
   const properties = (best ?? files[0]!).properties.map((p) =>
-    best || p.verdict === 'violated' ? p : { ...p, note: p.note?.startsWith('liveness') ? p.note : `no violation in ${runsDone} runs` },
+    best || p.verdict === 'violated' || p.note === null ? p : { ...p, note: noteWithRuns(p.note, runsDone) },
   );
   const doc: SimulationFile = {
     ...(best ?? files[0]!),

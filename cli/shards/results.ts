@@ -7,7 +7,7 @@
 // not the shard's.
 
 import { readFileSync } from 'node:fs';
-import { UsageError } from '../../checker/index.js';
+import { LIVENESS_KINDS, UsageError, type PropertyKind } from '../../checker/index.js';
 import { writeFileAtomic } from '../../traces/io.js';
 import { gridPoints, type Shard } from '../options.js';
 import type { Cell, TableRow } from '../compare.js';
@@ -148,8 +148,12 @@ function checkRow(r: unknown, i: number): void {
     str(p, 'kind', pat);
     need(VERDICTS.includes(p.verdict as string), `${pat}verdict is not holds, violated or unknown`, p.verdict);
     need(p.steps === null || Number.isInteger(p.steps), `${pat}steps is not a whole number or null`, p.steps);
-    // A lasso's loop length (liveness); absent in files from before lassos.
-    need(p.loop === undefined || p.loop === null || Number.isInteger(p.loop), `${pat}loop is not a whole number or null`, p.loop);
+    // A lasso's loop length (liveness); absent in files from before lassos, which had no liveness properties.
+    const loop = p.loop ?? null;
+    need(loop === null || (Number.isInteger(loop) && (loop as number) >= 1 && (loop as number) <= ((p.steps as number | null) ?? 0)), `${pat}loop is not a whole number from 1 to steps, or null`, loop);
+    const lasso = LIVENESS_KINDS.includes(p.kind as PropertyKind) && p.verdict === 'violated' && p.steps !== null;
+    // Without its loop a lasso would show, and be judged against specs/, as a finite counterexample.
+    need(lasso === (loop !== null), lasso ? `${pat}loop is missing: a ${p.kind as string} counterexample is a lasso` : `${pat}loop is given, but the counterexample is no lasso`, loop);
   });
   int(r, 'distinct', at);
   int(r, 'transitions', at);

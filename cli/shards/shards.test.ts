@@ -2,7 +2,7 @@
 // code as the unsharded run; and merge's refusals, each one line, exit 2,
 // leaving every file as it was.
 import { afterAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run } from '../test-support.js';
@@ -42,7 +42,8 @@ describe('shards merged equal the unsharded run', () => {
     expect(codes).toEqual([0, 0, 0]);
     expect([merged.code, merged.stderr]).toEqual([0, '']);
     expect(untimed(merged.stdout)).toBe(untimed(whole.stdout));
-    expect(merged.stdout).toMatch(/mutant-no-retry\s+✗ 8\s+✗ 7\s+✗ 8\s+✓\s+✗ 7\s+✓\s+✓/);
+    // bootCatchesUp: a lasso, 7 steps and then a loop of 4.
+    expect(merged.stdout).toMatch(/mutant-no-retry\s+✗ 8\s+✗ 7\s+✗ 8\s+✓\s+✗ 7\+4\s+✓\s+✓/);
     const data = (path: string) => JSON.parse(readFileSync(path, 'utf8')).rows.map((r: { variant: string; properties: unknown; distinct: number }) => [r.variant, r.properties, r.distinct]);
     expect(run(...args, '--json', join(dir, 'whole.json')).code).toBe(0);
     expect(run('merge', ...[1, 2, 3].map((k) => join(dir, `shard-${k}.json`)), `--json=${join(dir, 'merged.json')}`).code).toBe(0);
@@ -67,7 +68,8 @@ describe('shards merged equal the unsharded run', () => {
     expect(codes).toEqual([0, 0, 0]);
     expect(merged.code).toBe(0);
     expect(untimed(merged.stdout)).toBe(untimed(whole.stdout));
-    expect(whole.stdout).toMatch(/v3\s+2\s+1\s+2\s+✗ 7\s+✗ 6\s+✗ 7\s+✓\s+✓\s+✗ 5\s+✓/);
+    // One suspend that may fail: the truncation's three violations, and the retry spin (vcpuEventuallyEnters, a lasso 4+4).
+    expect(whole.stdout).toMatch(/v3\s+2\s+1\s+2\s+✗ 7\s+✗ 6\s+✗ 7\s+✓\s+✓\s+✗ 4\+4\s+✓/);
     // Cells in two threads: the same rows, in the same order.
     expect(untimed(run(...args, '--workers', '2').stdout)).toBe(untimed(whole.stdout));
     expect(whole.stdout.match(/^ {2}(v3|baseline) /gm)).toHaveLength(8);
@@ -75,22 +77,92 @@ describe('shards merged equal the unsharded run', () => {
 
   it('simulate: shards take disjoint ranges of runs; merged, the lowest failing run is the unsharded answer', () => {
     const dir = tempDir('clockcheck-simsh-');
-    const args = ['simulate', 'v3', '--property', 'bootCatchesUp', '--seed', '1', '--runs', '3000'];
+    const args = ['simulate', 'v3', '--property', 'monoNoRewind', '--seed', '2', '--runs', '150'];
     const whole = JSON.parse(run(...args, '--json').stdout);
-    expect(whole.violation.run).toBe(1272);
+    expect(whole.violation.run).toBe(85);
     const { codes, merged, files } = sharded(dir, 3, ...args);
     const ranges = files.map((f) => JSON.parse(readFileSync(f, 'utf8'))).map((j) => [j.from, j.to]);
     expect(ranges).toEqual([
-      [0, 1000],
-      [1000, 2000],
-      [2000, 3000],
+      [0, 50],
+      [50, 100],
+      [100, 150],
     ]);
-    expect(codes[1]).toBe(1);
+    expect(codes.slice(0, 2)).toEqual([0, 1]);
     expect(merged.code).toBe(1);
-    expect(merged.stdout).toContain(`bootCatchesUp violated in run 1272 (shard 2/3)`);
-    expect(merged.stdout).toContain(`fast-check: seed 1, path "${whole.violation.path}"`);
+    expect(merged.stdout).toContain(`monoNoRewind violated in run 85 (shard 2/3)`);
+    expect(merged.stdout).toContain(`fast-check: seed 2, path "${whole.violation.path}"`);
     expect(merged.stdout).toContain(`replay: ${whole.replay}`);
   });
+
+  it('simulate with no violation: merged, each property says what the unsharded run says, runs counted over the shards', () => {
+    const dir = tempDir('clockcheck-simnone-');
+    const args = ['simulate', 'v3-fixed', '--seed', '3', '--runs', '60'];
+    const whole = run(...args);
+    const { codes, merged } = sharded(dir, 3, ...args);
+    expect([whole.code, ...codes, merged.code]).toEqual([0, 0, 0, 0, 0]);
+    const rows = (out: string) => out.split('\n').filter((l) => /^ {2}\w+\s+(invariant|step|leadsTo|deadlock)\s/.test(l));
+    expect(rows(merged.stdout)).toEqual(rows(whole.stdout));
+    expect(rows(merged.stdout)).toHaveLength(7);
+    expect(merged.stdout).toMatch(/bootExact\s+invariant\s+unknown\s+no violation in 60 runs/);
+    expect(merged.stdout).toMatch(/bootCatchesUp\s+leadsTo\s+unknown\s+liveness: simulation gives no verdict/);
+    expect(merged.stdout).toMatch(/deadlock\s+deadlock\s+unknown\s+no dead end in 60 runs; stuck with only stuttering steps left is decided on the state graph/);
+  });
+});
+
+describe('lassos in results files', () => {
+  it('sweep shards write each lasso with its loop (null for a finite counterexample); the merged table shows p+l, and a file without a lasso\'s loop is refused', () => {
+    const dir = tempDir('clockcheck-lasso-');
+    const args = ['sweep', '--variants', 'baseline,v3', '--grid', 'vcpus=1..2', '-p', 'suspends=1'];
+    const whole = run(...args);
+    const { codes, merged, files } = sharded(dir, 2, ...args);
+    expect([whole.code, ...codes, merged.code]).toEqual([0, 0, 0, 0]);
+    expect(untimed(merged.stdout)).toBe(untimed(whole.stdout));
+    // variant, vcpus, then monoNoRewind .. deadlock: baseline never tells the guest (bootCatchesUp), v3 spins (vcpuEventuallyEnters).
+    expect(merged.stdout).toMatch(/baseline\s+1\s+✓\s+✗ 6\s+✓\s+✓\s+✗ 5\+2\s+✓\s+✓/);
+    expect(merged.stdout).toMatch(/baseline\s+2\s+✓\s+✗ 6\s+✓\s+✓\s+✗ 5\+4\s+✓\s+✓/);
+    expect(merged.stdout).toMatch(/v3\s+1\s+✓\s+✓\s+✓\s+✓\s+✓\s+✗ 4\+2\s+✓/);
+    expect(merged.stdout).toMatch(/v3\s+2\s+✓\s+✓\s+✓\s+✓\s+✓\s+✗ 4\+4\s+✓/);
+    type Row = { variant: string; params: { vcpus: number }; properties: { name: string; steps: number | null; loop: number | null }[] };
+    const rows: Row[] = files.flatMap((f) => JSON.parse(readFileSync(f, 'utf8')).rows);
+    const lengths = (r: Row) => Object.fromEntries(r.properties.filter((p) => p.steps !== null).map((p) => [p.name, [p.steps, p.loop]]));
+    expect(Object.fromEntries(rows.map((r) => [`${r.variant} ${r.params.vcpus}`, lengths(r)]))).toEqual({
+      'baseline 1': { monoNoJump: [6, null], bootCatchesUp: [7, 2] },
+      'baseline 2': { monoNoJump: [6, null], bootCatchesUp: [9, 4] },
+      'v3 1': { vcpuEventuallyEnters: [6, 2] },
+      // v3/failed-suspend in specs/configs.ts: lasso(4, 4).
+      'v3 2': { vcpuEventuallyEnters: [8, 4] },
+    });
+    // The merged file keeps them.
+    const out = join(dir, 'merged.json');
+    expect(run('merge', ...files, `--json=${out}`).code).toBe(0);
+    expect(JSON.parse(readFileSync(out, 'utf8')).rows.map(lengths)).toEqual(
+      [...rows].sort((a, b) => a.variant.localeCompare(b.variant) || a.params.vcpus - b.params.vcpus).map(lengths),
+    );
+    // Without its loop a lasso would pass for an 8-step finite counterexample: refused, not judged against specs/.
+    const stripped = JSON.parse(readFileSync(files[1]!, 'utf8'));
+    for (const r of stripped.rows) for (const p of r.properties) delete p.loop;
+    const bad = join(dir, 'stripped.json');
+    writeFileSync(bad, JSON.stringify(stripped));
+    const refused = run('merge', files[0]!, bad);
+    expect([refused.code, refused.stdout]).toEqual([2, '']);
+    expect(refused.stderr).toMatch(/^clockcheck: error: bad results file .*stripped\.json: rows\[\d\]\.properties\[\d\]\.loop is missing: a leadsTo counterexample is a lasso\n$/);
+  });
+});
+
+describe('sweep and compare check every property: options that cannot decide the liveness ones are refused, one line, exit 2, before any cell runs', () => {
+  const graph = 'bootCatchesUp, vcpuEventuallyEnters, deadlock (with stuttering steps) (they need the state graph of a breadth-first search without symmetry), and compare and sweep check every property';
+  const cases: [string[], string][] = [
+    [['sweep', '--variants', 'v3', '--grid', 'vcpus=1..2', '--symmetry'], `clockcheck: error: --symmetry cannot decide ${graph}: leave --symmetry out`],
+    [['compare', '--variants', 'v3,baseline', '--strategy', 'dfs'], `clockcheck: error: --strategy dfs cannot decide ${graph}: leave --strategy dfs out`],
+  ];
+  for (const [args, line] of cases) {
+    it(args.join(' '), () => {
+      const dir = tempDir('clockcheck-refuse-');
+      const r = run(...args, '--shard', '1/2', '--json', join(dir, 'r.json'));
+      expect([r.code, r.stderr, r.stdout]).toEqual([2, line + '\n', '']);
+      expect(existsSync(join(dir, 'r.json'))).toBe(false);
+    });
+  }
 });
 
 describe('merge refuses what would not add up: one line, exit 2, nothing written', () => {

@@ -3,7 +3,7 @@
 // shards (`--shard i/n`, one per CI machine) whose results files `merge`
 // puts back together.
 
-import { resolveParams, UsageError, type CheckOptions } from '../../checker/index.js';
+import { compileModel, resolveParams, safetyOnly, UsageError, type CheckOptions } from '../../checker/index.js';
 import { builtinModels } from '../registry.js';
 import { cellLabel, kvmVariantNames, rowMismatches, runCells, runCellsParallel, tableRow, type Cell, type CompareRow } from '../compare.js';
 import { shardOwns, type GridAxis, type Shard } from '../options.js';
@@ -46,7 +46,33 @@ export function tableSpec(variants: readonly string[], given: Readonly<Record<st
   const spec = { variants, params, grid: grid.map((a) => ({ name: a.name, values: a.values })), options: verdictOptions(opts), cells: 0 };
   const cells = specCells(spec);
   for (const c of cells) resolveParams(builtinModels().get(c.variant)!.definition, c.params);
+  checkDecidable(cells, opts);
   return { ...spec, cells: cells.length };
+}
+
+/**
+ * A comparison or sweep checks every property of every cell, so an option
+ * under which some cannot be decided (liveness, deadlock under stuttering:
+ * they need the state graph of a one-thread BFS without symmetry) is
+ * refused before anything runs, in words that fit these commands (they have
+ * no --property to leave them out with).
+ */
+function checkDecidable(cells: readonly { variant: string; params: Readonly<Record<string, number>> }[], opts: CheckOptions): void {
+  const option = opts.symmetry ? '--symmetry' : (opts.strategy ?? 'bfs') !== 'bfs' ? `--strategy ${opts.strategy}` : undefined;
+  if (option === undefined) return;
+  const seen = new Set<string>();
+  for (const c of cells) {
+    if (seen.has(c.variant)) continue;
+    seen.add(c.variant);
+    const m = compileModel(builtinModels().get(c.variant)!.definition, c.params);
+    const safety = new Set(safetyOnly(m).properties.map((p) => p.name));
+    const names = m.properties.filter((p) => !safety.has(p.name)).map((p) => (p.kind === 'deadlock' ? 'deadlock (with stuttering steps)' : p.name));
+    if (names.length) {
+      throw new UsageError(
+        `${option} cannot decide ${names.join(', ')} (they need the state graph of a breadth-first search without symmetry), and compare and sweep check every property: leave ${option} out`,
+      );
+    }
+  }
 }
 
 /** Check this shard's cells of a spec; with `workers` > 1 in threads. Returns the rows with their cell numbers. */

@@ -27,14 +27,20 @@ describe('clockcheck simulate', () => {
     const dir = tempDir('clockcheck-sim-');
     const r = run('simulate', 'v3', '--param', 'vcpus=8', '--param', 'suspends=6', '--swarm', '--seed', '1', '--traces', dir);
     expect([r.code, r.stderr]).toEqual([1, '']);
-    expect(r.stdout).toMatch(/noRetrySpin\s+invariant\s+VIOLATED\s+5 steps/);
-    expect(r.stdout).toMatch(/shrunk by fast-check to \d+ steps/);
+    // A safety violation (the lost second suspend: a vCPU enters with its TSC ahead), shrunk to
+    // BFS's shortest at this size (12 steps, as at 2x2); the liveness properties get no verdict.
+    expect(r.stdout).toMatch(/monoNoJump\s+step\s+VIOLATED\s+12 steps/);
+    expect(r.stdout).toMatch(/monoNoJump violated in run 344, at step 63 of its walk/);
+    expect(r.stdout).toMatch(/shrunk by fast-check to 18 steps .*; cutting loops and dropping steps: 12 steps/);
     expect(r.stdout).toContain('fast-check: seed 1, path "');
+    expect(r.stdout).toMatch(/bootCatchesUp\s+leadsTo\s+unknown\s+liveness: simulation gives no verdict/);
+    expect(r.stdout).toMatch(/vcpuEventuallyEnters\s+leadsTo\s+unknown\s+liveness: simulation gives no verdict/);
+    expect(r.stdout).not.toMatch(/\sholds\s/);
     const files = readdirSync(dir);
-    expect(files).toEqual(['kvm-suspend-time.v3.noRetrySpin.cctrace']);
+    expect(files).toEqual(['kvm-suspend-time.v3.monoNoJump.cctrace']);
     const replayed = run('replay', join(dir, files[0]!));
     expect(replayed.code).toBe(1);
-    expect(replayed.stdout).toContain('violation reproduced: noRetrySpin is violated at the last step (5)');
+    expect(replayed.stdout).toContain('violation reproduced: monoNoJump is violated at the last step (12)');
     expect(run('show', join(dir, files[0]!)).code).toBe(0);
     // The replay command as printed, run as written, walks to the same counterexample.
     const cmd = /replay: clockcheck (simulate .*)/.exec(r.stdout)![1]!.split(' ');
@@ -47,11 +53,12 @@ describe('clockcheck simulate', () => {
   });
 
   it('the same seed gives the same answer with one worker or two, run after run', () => {
-    const args = ['simulate', 'v3', '--property', 'bootCatchesUp', '--seed', '1', '--runs', '3000', '--json'];
+    // Run 85 is in the 11th block of eight: both workers walk blocks before it.
+    const args = ['simulate', 'v3', '--property', 'monoNoRewind', '--seed', '2', '--runs', '3000', '--json'];
     const one = run(...args);
     const two = run(...args, '--workers', '2');
     expect(one.code).toBe(1);
-    expect(JSON.parse(one.stdout).violation.run).toBe(1272);
+    expect(JSON.parse(one.stdout).violation.run).toBe(85);
     expect(answer(two.stdout)).toEqual(answer(one.stdout));
     expect(JSON.parse(two.stdout).workers).toBe(2);
     expect(answer(run(...args).stdout)).toEqual(answer(one.stdout));
@@ -63,20 +70,34 @@ describe('clockcheck simulate', () => {
     expect(r.stdout).toContain('no violation found in 200 runs of up to 100 steps');
     expect(r.stdout).toMatch(/bootExact\s+invariant\s+unknown\s+no violation in 200 runs/);
     expect(r.stdout).toContain('simulation cannot show that a property holds');
-    // Seven properties, none said to hold.
-    expect(r.stdout.match(/^ {2}\w+\s+(invariant|step|deadlock)\s+unknown\s/gm)).toHaveLength(7);
-    expect(r.stdout).not.toMatch(/\s(invariant|step|deadlock)\s+holds/);
+    // Seven properties, none said to hold: not the liveness ones, not deadlock (decided on the state graph).
+    expect(r.stdout.match(/^ {2}\w+\s+(invariant|step|leadsTo|deadlock)\s+unknown\s/gm)).toHaveLength(7);
+    expect(r.stdout).not.toMatch(/\s(invariant|step|leadsTo|deadlock)\s+holds/);
+    expect(r.stdout).toMatch(/vcpuEventuallyEnters\s+leadsTo\s+unknown\s+liveness: simulation gives no verdict/);
+    expect(r.stdout).toMatch(/deadlock\s+deadlock\s+unknown\s+no dead end in 200 runs; stuck with only stuttering steps left is decided on the state graph/);
   });
 
   it('--json gives the results document, as a file for merge or on stdout', () => {
     const dir = tempDir('clockcheck-simjson-');
     const file = join(dir, 'sim.json');
-    const r = run('simulate', 'v3', '--seed', '2', '--runs', '50', '--json', file);
+    // Seed 2's first failing run is 85 (monoNoJump).
+    const r = run('simulate', 'v3', '--seed', '2', '--runs', '100', '--json', file);
     expect(r.code).toBe(1);
     expect(r.stdout).toContain(`results written: ${file}`);
-    const j = JSON.parse(run('simulate', 'v3', '--seed', '2', '--runs', '50', '--json').stdout);
-    expect(j).toMatchObject({ format: 'clockcheck-results', version: 1, command: 'simulate', shard: { index: 1, count: 1 }, from: 0, to: 50 });
-    expect(j.spec).toMatchObject({ model: 'v3', seed: 2, runs: 50, depth: 100, swarm: false });
+    const j = JSON.parse(run('simulate', 'v3', '--seed', '2', '--runs', '100', '--json').stdout);
+    expect(j).toMatchObject({ format: 'clockcheck-results', version: 1, command: 'simulate', shard: { index: 1, count: 1 }, from: 0, to: 100 });
+    expect(j.spec).toMatchObject({ model: 'v3', seed: 2, runs: 100, depth: 100, swarm: false });
+    expect(j.violation).toMatchObject({ property: 'monoNoJump', run: 85, steps: 12 });
+    expect(j.properties.map((p: { name: string; verdict: string }) => [p.name, p.verdict])).toEqual([
+      ['monoNoRewind', 'unknown'],
+      ['monoNoJump', 'violated'],
+      ['bootNoRewind', 'unknown'],
+      ['bootExact', 'unknown'],
+      ['bootCatchesUp', 'unknown'],
+      ['vcpuEventuallyEnters', 'unknown'],
+      ['deadlock', 'unknown'],
+    ]);
+    expect(JSON.parse(readFileSync(file, 'utf8')).violation).toMatchObject({ property: 'monoNoJump', run: 85, steps: 12, path: j.violation.path });
   });
 });
 
@@ -93,7 +114,7 @@ describe("README's simulation walk-through", () => {
     for (const { args, code } of steps) {
       const r = run(...args.map((a) => (a.startsWith('sim/') ? join(dir, a) : a)));
       expect([args.join(' '), r.code, r.stderr]).toEqual([args.join(' '), code, '']);
-      if (args.includes('--path')) expect(r.stdout).toMatch(/noRetrySpin\s+invariant\s+VIOLATED\s+5 steps/);
+      if (args.includes('--path')) expect(r.stdout).toMatch(/monoNoJump\s+step\s+VIOLATED\s+12 steps/);
     }
   });
 });
@@ -107,7 +128,11 @@ describe('simulate: bad usage, one line, exit 2', () => {
     [['simulate', 'v3', '--seed', '1', '--path', '3:x'], "clockcheck: error: --path: '3:x' is not a fast-check path (numbers separated by colons, e.g. 12:0:3)"],
     [['simulate', 'v3', '--seed', '1', '--path', '3', '--shard', '1/2'], 'clockcheck: error: --path replays one walk; it cannot be sharded'],
     [['simulate', 'v3', '--shard', '3/2'], "clockcheck: error: --shard: '3/2' is not i/n with 1 <= i <= n <= 10000 (e.g. 2/4)"],
-    [['simulate', 'v3', '--property', 'nope'], 'clockcheck: error: model v3 has no property nope (it has: monoNoRewind, monoNoJump, bootNoRewind, bootExact, bootCatchesUp, noRetrySpin, deadlock)'],
+    [['simulate', 'v3', '--property', 'nope'], 'clockcheck: error: model v3 has no property nope (it has: monoNoRewind, monoNoJump, bootNoRewind, bootExact, bootCatchesUp, vcpuEventuallyEnters, deadlock)'],
+    [
+      ['simulate', 'v3', '--property', 'bootCatchesUp,vcpuEventuallyEnters'],
+      "clockcheck: error: simulation cannot decide bootCatchesUp, vcpuEventuallyEnters: a finite walk cannot violate a liveness property; check them with 'clockcheck check', or choose other properties with --property",
+    ],
     [['simulate', 'v3', '-p', 'vcpus=13'], 'clockcheck: error: parameter vcpus=13 is out of range for model v3 (1..12)'],
     [['simulate'], "clockcheck: error: simulate takes one model (a name from 'clockcheck list', or a path), got 0"],
   ];
