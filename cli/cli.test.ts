@@ -103,11 +103,11 @@ describe('clockcheck check: liveness', () => {
   it("v3's retry spin is a lasso: exit 1, the loop marked, fair under the model's fairness", () => {
     const r = run('check', 'v3', '--property', 'vcpuEventuallyEnters');
     expect(r.code).toBe(1);
-    expect(r.stdout).toMatch(/vcpuEventuallyEnters\s+leadsTo\s+VIOLATED\s+lasso 4\+4 steps/);
-    expect(r.stdout).toContain('lasso: 4 steps, then a loop of 4 repeated forever, for vCPU 0');
+    expect(r.stdout).toMatch(/vcpuEventuallyEnters\s+leadsTo\s+VIOLATED\s+lasso 6\+4 steps/);
+    expect(r.stdout).toContain('lasso: 6 steps, then a loop of 4 repeated forever, for vCPU 0');
     expect(r.stdout).toContain("fairness (the model's): weak: vcpuThread(0), vcpuThread(1); strong: hostSuspend, irqDelivery(0), irqDelivery(1)");
     expect(r.stdout).toMatch(/vcpuRetry\(0\)\s+vcpu\[0\]\.pc=run vcpu\[0\]\.reqSuspendTimeAdj=true/);
-    expect(r.stdout).toContain('↺ back to step 4, forever');
+    expect(r.stdout).toContain('↺ back to step 6, forever');
     expect(r.stdout).toMatch(/liveness graph [\d.]+ [KM]iB \([\d,]+ edges/);
   });
 
@@ -123,7 +123,7 @@ describe('clockcheck check: liveness', () => {
 
   it("--property safety and liveness pick the model's properties by kind", () => {
     const j = JSON.parse(run('check', 'v3-fixed', '--property', 'safety', '--json', '-w', '2').stdout);
-    expect(j.properties.map((p: { name: string }) => p.name)).toEqual(['monoNoRewind', 'monoNoJump', 'bootNoRewind', 'bootExact']);
+    expect(j.properties.map((p: { name: string }) => p.name)).toEqual(['monoNoRewind', 'monoNoJump', 'bootNoRewind', 'bootExact', 'lockOrder', 'noSleepInAtomic', 'noWarn']);
     const l = JSON.parse(run('check', 'v3-fixed', '--property', 'liveness', '--json').stdout);
     expect(l.properties.map((p: { name: string; kind: string }) => [p.name, p.kind])).toEqual([
       ['bootCatchesUp', 'leadsTo'],
@@ -138,7 +138,7 @@ describe('clockcheck compare', () => {
   it('exit 0 when every verdict is as recorded in specs/, with the table and the traces', () => {
     const r = run('compare', '--variants', 'baseline,v3', '-p', 'suspends=1,canFail=0');
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/baseline\s+✓\s+✗ 6\s+✓\s+✓\s+✗ 5\+4\s+✓\s+✓/);
+    expect(r.stdout).toMatch(/baseline\s+✓\s+✗ 6\s+✓\s+✓\s+✗ 7\+4\s+✓\s+✓\s+✓\s+✓\s+✓/);
     expect(r.stdout).toMatch(/v3\s+✓\s+✓\s+✓\s+✓\s+✓\s+✓\s+✓/);
     expect(r.stdout).toContain('every verdict matches the expectation recorded in specs/');
     expect(r.stdout).toMatch(/readClock\(0,0\)\s+kernel read on vCPU 0: MONO=1 BOOT=1 \(MONO \+1 over 0 awake\)/);
@@ -179,13 +179,13 @@ describe('clockcheck compare', () => {
     expect(jump(two)).toEqual(jump(one));
     const cli = run('compare', '--variants', 'baseline,v1', '-w', '2', '--no-traces');
     expect(cli.code).toBe(0);
-    expect(cli.stdout).toMatch(/v1\s+✓\s+✓\s+✓\s+✓\s+✓\s+✓\s+✓\s+3,732/);
+    expect(cli.stdout).toMatch(/v1\s+✓\s+✓\s+✓\s+✓\s+✓\s+✓\s+✓\s+✗ 3\s+✓\s+✓\s+5,052/);
   });
 
   it('--md gives a Markdown table and fenced traces; --json the data', () => {
     const md = run('compare', '--variants', 'baseline', '--md');
     expect(md.code).toBe(0);
-    expect(md.stdout).toContain('| baseline | ✓ | ✗ 6 | ✓ | ✓ | ✗ 5+4 | ✓ | ✓ |');
+    expect(md.stdout).toContain('| baseline | ✓ | ✗ 6 | ✓ | ✓ | ✗ 7+4 | ✓ | ✓ | ✓ | ✓ | ✓ |');
     expect(md.stdout).toContain('### baseline: monoNoJump (6 steps)');
     const js = JSON.parse(run('compare', '--variants', 'baseline', '--json').stdout);
     expect(js[0].variant).toBe('baseline');
@@ -196,7 +196,7 @@ describe('clockcheck compare', () => {
 
 describe('bad usage and broken models: one line, exit 2', () => {
   const cases: [string[], string][] = [
-    [['check', 'nope'], "clockcheck: error: unknown model 'nope' (known: baseline, v1, v3, v3-fixed, marc-userspace, guest-sync-strict, guest-sync-timeout, mutant-request-after-entry, mutant-no-retry, mutant-post-clears-all, mutant-vm-adjust-per-vcpu, mutant-irq-before-adjust, mutant-inject-cumulative, diehard, peterson, lost-update; or give a path to a model file)"],
+    [['check', 'nope'], "clockcheck: error: unknown model 'nope' (known: baseline, v1, v3, v3-fixed, marc-userspace, marc-userspace-strong, guest-sync-strict, guest-sync-timeout, mutant-request-after-entry, mutant-no-retry, mutant-post-clears-all, mutant-vm-adjust-per-vcpu, mutant-irq-before-adjust, mutant-inject-cumulative, mutant-fix-under-kvm-lock, diehard, peterson, lost-update; or give a path to a model file)"],
     [['check', 'peterson', '--param', 'x=1'], "clockcheck: error: model peterson has no parameter 'x' (known: swapped)"],
     [['check', 'peterson', '--param', 'swapped=3'], 'clockcheck: error: parameter swapped=3 is out of range for model peterson (0..1)'],
     [['check', 'peterson', '--param', 'swapped'], "clockcheck: error: --param expects name=value, got 'swapped'"],
@@ -216,7 +216,7 @@ describe('bad usage and broken models: one line, exit 2', () => {
     [['check', 'cli/fixtures/outOfRange.ts'], 'clockcheck: model error: action inc: field x = 3 is outside its declared range 0..2'],
     [['check'], "clockcheck: error: check takes one model (a name from 'clockcheck list', or a path), got 0"],
     [['frob'], "clockcheck: error: unknown command 'frob' (commands: check, compare, simulate, sweep, merge, replay, show, list)"],
-    [['compare', '--variants', 'v4'], "clockcheck: error: unknown variant 'v4' (variants: baseline, v1, v3, v3-fixed, marc-userspace, guest-sync-strict, guest-sync-timeout, mutant-request-after-entry, mutant-no-retry, mutant-post-clears-all, mutant-vm-adjust-per-vcpu, mutant-irq-before-adjust, mutant-inject-cumulative)"],
+    [['compare', '--variants', 'v4'], "clockcheck: error: unknown variant 'v4' (variants: baseline, v1, v3, v3-fixed, marc-userspace, marc-userspace-strong, guest-sync-strict, guest-sync-timeout, mutant-request-after-entry, mutant-no-retry, mutant-post-clears-all, mutant-vm-adjust-per-vcpu, mutant-irq-before-adjust, mutant-inject-cumulative, mutant-fix-under-kvm-lock)"],
     [['compare', '--json', '--md'], 'clockcheck: error: --json and --md cannot be used together'],
     [['compare', '-w', '2', '-p', 'vcpus=13'], 'clockcheck: error: parameter vcpus=13 is out of range for model baseline (1..12)'],
     [['compare', '-w', 'many'], "clockcheck: error: --workers: 'many' is not 'auto' or a number from 1 to 64"],

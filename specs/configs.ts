@@ -21,7 +21,7 @@ export interface CheckConfig {
   readonly expect: Readonly<Record<string, Expectation>>;
 }
 
-const PROPS = ['monoNoRewind', 'monoNoJump', 'bootNoRewind', 'bootExact', 'bootCatchesUp', 'vcpuEventuallyEnters', 'deadlock'] as const;
+const PROPS = ['monoNoRewind', 'monoNoJump', 'bootNoRewind', 'bootExact', 'bootCatchesUp', 'vcpuEventuallyEnters', 'lockOrder', 'noSleepInAtomic', 'noWarn', 'deadlock'] as const;
 type Prop = (typeof PROPS)[number];
 type Violation = readonly [steps: number, why: string] | readonly [steps: number, why: string, loop: number];
 
@@ -46,6 +46,7 @@ function expect(why: string, violated: Partial<Record<Prop, Violation>> = {}): R
 /** v3 is correct here: one suspend, no failure, exact arithmetic (mutants are checked against this). */
 const V3_HOLDS = { suspends: 1, canFail: 0 } as const;
 
+const atomicKvmLock = 'kvm_arch_timekeeping_inject_sleeptime runs in timekeeping_resume, interrupts off and timekeeper_lock held, and takes the kvm_lock mutex (what tglx objected to, and why v3 moved to a PM notifier)';
 const retryRace = 'unchanged from v3: after a failed suspend the re-request lands after PM_POST_SUSPEND, and the vCPU re-requests forever';
 const spin = 'suspend fails; PM_POST_SUSPEND runs between the d == 0 check and the re-request, so the request is set after the only code that clears it: the vCPU retries forever, never entering (the loop: retry, run)';
 const spinHidesIrq = 'suspend 1 is adjusted and its interrupt is pending when suspend 2 begins and fails; both vCPUs then spin in the retry loop forever, so the interrupt is never delivered and BOOTTIME never catches up';
@@ -60,14 +61,16 @@ export const configs: readonly CheckConfig[] = [
     params: {},
     expect: expect('upstream KVM never moves a guest clock backwards or touches offs_boot', {
       monoNoJump: [6, 'the TSC and kvmclock keep counting through the host suspend: the first read after resume is ahead by the whole suspend'],
-      bootCatchesUp: lasso(5, 4, neverTold),
+      bootCatchesUp: lasso(7, 4, neverTold),
     }),
   },
   {
     name: 'v1',
     variant: 'v1',
     params: {},
-    expect: expect('the host adjusts kvmclock and every TSC inside timekeeping_resume, while every vCPU thread is frozen; pages are rewritten before the next entry'),
+    expect: expect('the host adjusts kvmclock and every TSC inside timekeeping_resume, while every vCPU thread is frozen; pages are rewritten before the next entry', {
+      noSleepInAtomic: [3, atomicKvmLock],
+    }),
   },
   {
     name: 'v3',
@@ -77,15 +80,15 @@ export const configs: readonly CheckConfig[] = [
       monoNoRewind: [13, `${lostSecondSuspend}; when another vCPU later moves kvmclock_offset by suspend 2, a vDSO read goes back`],
       monoNoJump: [12, `${lostSecondSuspend}; that vCPU enters with its TSC ahead by suspend 2`],
       bootNoRewind: [13, 'BOOTTIME follows the MONOTONIC rewind of the lost second adjustment'],
-      bootCatchesUp: lasso(14, 4, spinHidesIrq),
-      vcpuEventuallyEnters: lasso(4, 4, spin),
+      bootCatchesUp: lasso(15, 4, spinHidesIrq),
+      vcpuEventuallyEnters: lasso(6, 4, spin),
     }),
   },
   {
     name: 'v3-fixed',
     variant: 'v3-fixed',
     params: {},
-    expect: expect('the request is kept until PM_POST_SUSPEND, checked under kvm->lock, and the TSC moves by exactly d'),
+    expect: expect('the request is kept through a suspend (the flag read without kvm->lock, the re-request a step of its own), and the TSC moves by what it counted, exactly'),
   },
   {
     name: 'marc-userspace',
@@ -93,6 +96,14 @@ export const configs: readonly CheckConfig[] = [
     params: {},
     expect: expect('the VMM writes the cumulative drift and injects once per suspend; nothing moves a counter backwards', {
       monoNoJump: [6, 'no counter is adjusted: MONOTONIC has jumped by the suspend before any IRQ can arrive (Hikaru\'s objection)'],
+    }),
+  },
+  {
+    name: 'marc-userspace-strong',
+    variant: 'marc-userspace-strong',
+    params: {},
+    expect: expect('the VMM moves kvmclock and the TSCs back only when it stopped its vCPUs before the suspend, and posts the cumulative drift', {
+      monoNoJump: [6, "the suspend is started without logind (a write to /sys/power/state): the VMM hears of it only after the thaw, when its vCPUs have already run on the unadjusted counters (vmmNotice=0)"],
     }),
   },
   {
@@ -107,7 +118,7 @@ export const configs: readonly CheckConfig[] = [
     params: {},
     expect: expect('when the guest did suspend in time, it accounts for the sleep itself', {
       monoNoJump: [6, 'the host gives up waiting and sleeps while the guest runs: as in baseline'],
-      bootCatchesUp: lasso(5, 4, 'a suspend the guest slept through unsuspended is never accounted'),
+      bootCatchesUp: lasso(7, 4, 'a suspend the guest slept through unsuspended is never accounted'),
     }),
   },
   {
@@ -140,8 +151,8 @@ export const configs: readonly CheckConfig[] = [
       monoNoRewind: [8, "PM_POST_SUSPEND clears vCPU 0's request before it ran, so its TSC is never adjusted; vCPU 1 moves kvmclock and a vDSO read through vCPU 0's rewritten page goes back"],
       monoNoJump: [7, 'the cleared vCPU enters with an unadjusted TSC'],
       bootNoRewind: [8, 'BOOTTIME follows MONOTONIC back'],
-      bootCatchesUp: lasso(5, 4, 'if no vCPU ran before PM_POST_SUSPEND, no one adjusts or injects'),
-      vcpuEventuallyEnters: lasso(4, 4, retryRace),
+      bootCatchesUp: lasso(7, 4, 'if no vCPU ran before PM_POST_SUSPEND, no one adjusts or injects'),
+      vcpuEventuallyEnters: lasso(6, 4, retryRace),
     }),
   },
   {
@@ -152,8 +163,8 @@ export const configs: readonly CheckConfig[] = [
       monoNoRewind: [7, 'the second vCPU moves kvmclock_offset by the suspend again: MONOTONIC goes back by D'],
       monoNoJump: [8, 'vCPU 0, still in the guest on its page from before the second kvmclock move, reads ahead of the over-adjusted value vCPU 1 just read'],
       bootNoRewind: [7, 'BOOTTIME follows MONOTONIC back'],
-      bootCatchesUp: lasso(14, 4, spinHidesIrq),
-      vcpuEventuallyEnters: lasso(4, 4, retryRace),
+      bootCatchesUp: lasso(15, 4, spinHidesIrq),
+      vcpuEventuallyEnters: lasso(6, 4, retryRace),
     }),
   },
   {
@@ -165,7 +176,7 @@ export const configs: readonly CheckConfig[] = [
       monoNoJump: [6, 'the guest enters before the counters are adjusted'],
       bootNoRewind: [9, 'the IRQ already added D to offs_boot; the late adjustment takes D out of MONOTONIC'],
       bootCatchesUp: lasso(15, 4, 'suspend 1 is adjusted with the interrupt pending; suspend 2 fails and both vCPUs spin in the retry loop forever, so the interrupt is never delivered'),
-      vcpuEventuallyEnters: lasso(4, 4, retryRace),
+      vcpuEventuallyEnters: lasso(6, 4, retryRace),
     }),
   },
   {
@@ -177,8 +188,16 @@ export const configs: readonly CheckConfig[] = [
       monoNoJump: [12, `unchanged from v3: ${lostSecondSuspend}`],
       bootNoRewind: [13, 'unchanged from v3: BOOTTIME follows the MONOTONIC rewind'],
       bootExact: [13, 'the second IRQ adds the cumulative D1 + D2 instead of D2: suspend 1 is counted twice (v3 holds bootExact here)'],
-      bootCatchesUp: lasso(14, 4, `unchanged from v3: ${spinHidesIrq}`),
-      vcpuEventuallyEnters: lasso(4, 4, retryRace),
+      bootCatchesUp: lasso(15, 4, `unchanged from v3: ${spinHidesIrq}`),
+      vcpuEventuallyEnters: lasso(6, 4, retryRace),
+    }),
+  },
+  {
+    name: 'mutant-fix-under-kvm-lock',
+    variant: 'mutant-fix-under-kvm-lock',
+    params: {},
+    expect: expect('the check and re-request under kvm->lock close the race with PM_POST_SUSPEND', {
+      lockOrder: [3, 'the vCPU takes kvm->lock inside vcpu->mutex (held across KVM_RUN), against "kvm->lock is taken outside vcpu->mutex": lockdep reports the cycle at the first request processed'],
     }),
   },
 
@@ -189,7 +208,7 @@ export const configs: readonly CheckConfig[] = [
     variant: 'v3',
     params: { suspends: 1 },
     expect: expect('a failed suspend moves no clock', {
-      vcpuEventuallyEnters: lasso(4, 4, 'PM_POST_SUSPEND runs between the d == 0 check and the re-request: with no suspend left, the vCPU spins forever'),
+      vcpuEventuallyEnters: lasso(6, 4, 'PM_POST_SUSPEND runs between the d == 0 check and the re-request: with no suspend left, the vCPU spins forever'),
     }),
   },
   {
@@ -236,6 +255,7 @@ export const configs: readonly CheckConfig[] = [
       monoNoRewind: [7, 'v1 truncates the same way (tsc_khz * (ns / 1000000)): vDSO then kernel read go back by D mod 1ms'],
       monoNoJump: [6, "a vDSO read through vCPU 0's stale page is ahead by D mod 1ms"],
       bootNoRewind: [7, 'BOOTTIME follows MONOTONIC back'],
+      noSleepInAtomic: [3, atomicKvmLock],
     }),
   },
   { name: 'v3-fixed/ms-truncation', variant: 'v3-fixed', params: { tscGranularity: 2 }, expect: expect('v3-fixed moves the TSC by exactly d') },
@@ -251,7 +271,7 @@ export const configs: readonly CheckConfig[] = [
     params: V3_HOLDS,
     expect: expect('nothing moves backwards', {
       monoNoJump: [6, 'the first read after resume is ahead by exactly the suspend'],
-      bootCatchesUp: lasso(5, 4, 'the guest never learns of the suspend'),
+      bootCatchesUp: lasso(7, 4, 'the guest never learns of the suspend'),
     }),
   },
 
@@ -260,7 +280,7 @@ export const configs: readonly CheckConfig[] = [
     [
       ['mutant-request-after-entry', { monoNoRewind: 9, monoNoJump: 6, bootNoRewind: 9 }],
       ['mutant-no-retry', { monoNoRewind: 8, monoNoJump: 7, bootNoRewind: 8, bootCatchesUp: [7, 4] }],
-      ['mutant-post-clears-all', { monoNoRewind: 8, monoNoJump: 7, bootNoRewind: 8, bootCatchesUp: [5, 4] }],
+      ['mutant-post-clears-all', { monoNoRewind: 8, monoNoJump: 7, bootNoRewind: 8, bootCatchesUp: [7, 4] }],
       ['mutant-vm-adjust-per-vcpu', { monoNoRewind: 7, monoNoJump: 8, bootNoRewind: 7 }],
       ['mutant-irq-before-adjust', { monoNoRewind: 9, monoNoJump: 6, bootNoRewind: 9 }],
     ] as const

@@ -20,25 +20,15 @@ import {
   type Ctx,
   type KvmParams,
 } from '../model/kvm.js';
+import { kvmParams, type KvmParamName } from '../model/premises.js';
 import { defaultsRef } from './configs.js';
 import { kvmProperties } from './properties.js';
 
-// Ranges reach 12 vCPUs and 8 suspends for random simulation, which does not
-// enumerate the space; 12 is the most whose vCPUs 1..n-1 symmetry (state/
-// symmetry.ts) can count orbits for. Exhaustive checks stay practical near
-// the defaults only (docs/performance.md, "How cost grows").
-export const kvmParams = {
-  vcpus: { default: 2, min: 1, max: 12, doc: 'number of vCPUs (vCPU 0 holds the page the vDSO reads)' },
-  suspends: { default: 2, min: 0, max: 8, doc: 'host suspends (successful or failed) in a run' },
-  maxAwake: { default: 2, min: 0, max: 6, doc: 'host awake ticks in a run' },
-  maxSleep: { default: 2, min: 1, max: 4, doc: 'longest single suspend, in ticks (each lasts 1..maxSleep)' },
-  jumpTolerance: { default: 0, min: 0, max: 4, doc: 'ticks MONOTONIC may advance beyond host awake time (mono-no-jump)' },
-  tscGranularity: { default: 1, min: 1, max: 4, doc: 'TSC adjustment unit in ticks (kvmclock moves by 1); >1 shows the ms truncation' },
-  canFail: { default: 1, min: 0, max: 1, doc: '1: a suspend may fail after PM_SUSPEND_PREPARE' },
-  vdso: { default: 1, min: 0, max: 1, doc: '1: observers also read through the vDSO (vCPU 0 page)' },
-} as const;
-
-export type KvmParamName = keyof typeof kvmParams;
+// The parameters (sizes and premises) are model/premises.ts's. Ranges reach 12
+// vCPUs and 8 suspends for random simulation, which does not enumerate the
+// space; exhaustive checks stay practical near the defaults only
+// (docs/performance.md, "How cost grows").
+export { kvmParams, type KvmParamName };
 
 defaultsRef.kvmDefaults = Object.fromEntries(Object.entries(kvmParams).map(([k, v]) => [k, v.default]));
 
@@ -54,7 +44,7 @@ export function kvmModel(d: Design): ModelDefinition<KvmParamName> {
       const c: Ctx = { p, b, n: p.vcpus };
       const layout = kvmLayout(p, b);
       return modelOf(layout, {
-        init: kvmInit,
+        init: kvmInit(c, d),
         actions: kvmActions(d, c),
         properties: kvmProperties(d, c),
         fairness: kvmFairness(d, c),
@@ -85,9 +75,10 @@ export function kvmModel(d: Design): ModelDefinition<KvmParamName> {
           };
           for (let i = 0; i < p.vcpus; i++) {
             if (s.vcpu[i]!.pc !== VcpuPc.guest) continue;
-            o[`mono@${i}`] = guestMono(s, i, ReadPath.kernel);
-            o[`boot@${i}`] = guestBoot(s, i, ReadPath.kernel);
-            if (p.vdso && i !== 0) o[`vdso.mono@${i}`] = guestMono(s, i, ReadPath.vdso);
+            if (!s.guestBooted) continue;
+            o[`mono@${i}`] = guestMono(s, c, i, ReadPath.kernel);
+            o[`boot@${i}`] = guestBoot(s, c, i, ReadPath.kernel);
+            if (p.vdso && i !== 0 && p.guestClock === 0 && !s.masterclockLost) o[`vdso.mono@${i}`] = guestMono(s, c, i, ReadPath.vdso);
           }
           return o;
         },

@@ -3,7 +3,39 @@
 
 import { invariant, leadsTo, stepProperty, type LivenessProperty, type Property } from '../checker/index.js';
 import type { Design } from '../model/designs.js';
-import { HostPhase, VcpuPc, type Ctx, type KvmState } from '../model/kvm.js';
+import { HostPhase, LockClass, VcpuPc, type Ctx, type KvmState } from '../model/kvm.js';
+import { documentedLockOrder, lockClassNames } from '../model/premises.js';
+
+/** A cycle in the acquired-before relation: the edges a run took, with the documented order. */
+export function lockCycle(edges: number): string | undefined {
+  if (edges === 0) return undefined;
+  const n = LockClass.count;
+  const adj = Array.from({ length: n }, () => [] as number[]);
+  for (let a = 0; a < n; a++) for (let b = 0; b < n; b++) if (edges & (1 << (a * n + b))) adj[a]!.push(b);
+  for (const [a, b] of documentedLockOrder) if (!adj[a]!.includes(b)) adj[a]!.push(b);
+  const state = new Array(n).fill(0);
+  const path: number[] = [];
+  const visit = (v: number): number[] | undefined => {
+    state[v] = 1;
+    path.push(v);
+    for (const w of adj[v]!) {
+      if (state[w] === 1) return [...path.slice(path.indexOf(w)), w];
+      if (state[w] === 0) {
+        const c = visit(w);
+        if (c) return c;
+      }
+    }
+    path.pop();
+    state[v] = 2;
+    return undefined;
+  };
+  for (let v = 0; v < n; v++) {
+    if (state[v] !== 0) continue;
+    const c = visit(v);
+    if (c) return c.map((k) => lockClassNames[k]).join(' -> ');
+  }
+  return undefined;
+}
 
 const isRead = (family: string) => family === 'readClock';
 
@@ -27,13 +59,13 @@ export function kvmProperties(_d: Design, c: Ctx): (Property<KvmState> | Livenes
     ),
     invariant<KvmState>(
       'bootExact',
-      (s) => s.guestOffsBoot <= s.hostSlept + s.guestAsleepTicks,
-      "guest BOOTTIME - MONOTONIC never exceeds the host's suspend time (plus time the guest itself was suspended): no double injection",
+      (s) => s.guestOffsBoot <= s.hostSlept - s.hostSleptAtBoot + s.guestAsleepTicks,
+      "guest BOOTTIME - MONOTONIC never exceeds the host's suspend time since the guest booted (plus time the guest itself was suspended): no double injection",
     ),
     leadsTo<KvmState>(
       'bootCatchesUp',
       (s) => s.hostPhase === HostPhase.resumed,
-      (s) => s.guestOffsBoot === s.hostSlept + s.guestAsleepTicks,
+      (s) => s.guestBooted && s.guestOffsBoot === s.hostSlept - s.hostSleptAtBoot + s.guestAsleepTicks,
       "after each host resume, guest BOOTTIME - MONOTONIC eventually equals the host's suspend time (plus time the guest itself was suspended): no lost injection",
     ),
     leadsTo<KvmState>(
@@ -42,5 +74,12 @@ export function kvmProperties(_d: Design, c: Ctx): (Property<KvmState> | Livenes
       (s, i) => s.vcpu[i]!.pc === VcpuPc.guest,
       { over: Array.from({ length: c.n }, (_, i) => i), overName: 'vCPU', doc: 'a vCPU thread out of guest mode eventually runs guest code again (no livelock, no starvation)' },
     ),
+    invariant<KvmState>(
+      'lockOrder',
+      (s) => lockCycle(s.lockEdges) === undefined,
+      'no cycle in the acquired-before relation of kvm->lock, vcpu->mutex, kvm_lock and timekeeper_lock, with "kvm->lock is taken outside vcpu->mutex" (locking.rst): what lockdep reports',
+    ),
+    invariant<KvmState>('noSleepInAtomic', (s) => !s.sleptInAtomic, 'no sleeping lock is taken with interrupts off or a spinlock held (might_sleep)'),
+    invariant<KvmState>('noWarn', (s) => !s.warned, 'no WARN_ON is hit (adjust_tsc_offset_host never gets a negative adjustment under TSC scaling)'),
   ];
 }

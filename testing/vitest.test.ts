@@ -52,7 +52,7 @@ describe('expect(model).toHold(property)', () => {
     } catch (e) {
       message = (e as Error).message;
     }
-    expect(message).toContain('v3: counterexample to leadsTo vcpuEventuallyEnters, 4+4 steps (a loop of 4 back to step 4, forever)');
+    expect(message).toContain('v3: counterexample to leadsTo vcpuEventuallyEnters, 6+4 steps (a loop of 4 back to step 6, forever)');
     expect(message).toMatch(/\n\| +8 {2}vcpuExit\(1\)|\n\| +8 {2}vcpuRun\(0\)|\n\| +8 /);
   });
 

@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { encode } from '@msgpack/msgpack';
+import { decode, encode } from '@msgpack/msgpack';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -31,6 +31,8 @@ afterAll(() => {
 const byName = new Map(kvmModels.map((m) => [m.name, m]));
 const manifest: ManifestEntry[] = JSON.parse(readFileSync(join(REGRESSIONS, 'manifest.json'), 'utf8'));
 const baselineJump = join(REGRESSIONS, 'kvm-suspend-time.baseline.monoNoJump.default.cctrace');
+// Written by clockcheck before lassos (format version 1) and action docs, for an older model layout.
+const v1Fixture = new URL('./fixtures/format-v1.baseline.monoNoJump.cctrace', import.meta.url).pathname;
 
 function traceOf(variant: string, params: Record<string, number>, property: string): TraceFile {
   const def = byName.get(variant)!;
@@ -92,7 +94,7 @@ describe('action docs in the trace file', () => {
   });
 
   it('a file written before action docs existed still reads, without them', () => {
-    const old = readTraceFile(baselineJump);
+    const old = readTraceFile(v1Fixture);
     expect(old.actionDocs).toBeUndefined();
     expect(old.actions).toHaveLength(6);
   });
@@ -134,7 +136,8 @@ describe('bad trace files', () => {
       `the trace has format version ${FORMAT_VERSION + 1}, written by a newer clockcheck (9.9.9); this one reads version ${FORMAT_VERSION}`,
     );
     expect(() => decodeTrace(raw({ actions: 'x' }))).toThrow('trace.actions is missing or not a list');
-    expect(() => decodeTrace(raw({}))).toThrow('trace.states holds 0 bytes, expected 84 for 7 states of 3 words');
+    const words = decodeTrace(good).layout.words;
+    expect(() => decodeTrace(raw({}))).toThrow(`trace.states holds 0 bytes, expected ${7 * words * 4} for 7 states of ${words} words`);
   });
 
   const dir = tempDir('clockcheck-bad-');
@@ -294,15 +297,20 @@ describe('ITF', () => {
   });
 });
 
+/** The packed state block of a trace file, as encodeTrace writes it. */
+function encodeTraceStates(t: TraceFile): Uint8Array {
+  return (decode(encodeTrace(t)) as { states: Uint8Array }).states;
+}
+
 describe('lasso traces (format version 2)', () => {
   const spin = () => traceOf('v3', { suspends: 1 }, 'vcpuEventuallyEnters');
 
   it('carry the loop start, the subject and the fairness through a file, and replay as a closing, fair loop', () => {
     const t = spin();
-    expect([t.version, t.loopStart, t.subject, t.subjectName, t.fairness]).toEqual([FORMAT_VERSION, 4, 0, 'vCPU 0', 'model']);
+    expect([t.version, t.loopStart, t.subject, t.subjectName, t.fairness]).toEqual([FORMAT_VERSION, 6, 0, 'vCPU 0', 'model']);
     const back = decodeTrace(encodeTrace(t));
-    expect([back.loopStart, back.subject, back.subjectName, back.fairness, back.property.kind]).toEqual([4, 0, 'vCPU 0', 'model', 'leadsTo']);
-    expect(replayTrace(back, byName.get('v3')!, true).outcome).toEqual({ kind: 'reproduced', step: 8, steps: 8 });
+    expect([back.loopStart, back.subject, back.subjectName, back.fairness, back.property.kind]).toEqual([6, 0, 'vCPU 0', 'model', 'leadsTo']);
+    expect(replayTrace(back, byName.get('v3')!, true).outcome).toEqual({ kind: 'reproduced', step: 10, steps: 10 });
     // v3-fixed takes the vCPU in on the first pass after PM_POST_SUSPEND: the recorded loop cannot be replayed there.
     expect(replayTrace(back, byName.get('v3-fixed')!, false).outcome.kind).toBe('diverged');
   });
@@ -313,13 +321,13 @@ describe('lasso traces (format version 2)', () => {
     writeFileSync(file, encodeTrace(spin()));
     const r = run('replay', file);
     expect(r.code).toBe(1);
-    expect(r.stdout).toContain('lasso: 4 steps, then a loop of 4 repeated forever, for vCPU 0');
-    expect(r.stdout).toContain('violation reproduced: the loop of steps 5..8 closes and repeats forever, fairly');
+    expect(r.stdout).toContain('lasso: 6 steps, then a loop of 4 repeated forever, for vCPU 0');
+    expect(r.stdout).toContain('violation reproduced: the loop of steps 7..10 closes and repeats forever, fairly');
     const s = run('show', file);
     expect(s.code).toBe(0);
     expect(s.stdout).toContain('↻ the loop starts here');
-    expect(s.stdout).toContain('↺ back to step 4, forever');
-    expect((toItf(readTraceFile(file)) as { loop: number }).loop).toBe(4);
+    expect(s.stdout).toContain('↺ back to step 6, forever');
+    expect((toItf(readTraceFile(file)) as { loop: number }).loop).toBe(6);
   });
 
   it('a loop that does not close diverges (exit 5); an unfair one holds, saying which actor it starves', () => {
@@ -330,16 +338,16 @@ describe('lasso traces (format version 2)', () => {
     writeFileSync(join(dir, 'open.cctrace'), encodeTrace(open));
     const r = run('replay', join(dir, 'open.cctrace'));
     expect(r.code).toBe(5);
-    expect(r.stdout).toContain('the loop does not close: state 7 is not state 4, where the loop starts');
-    // Only vCPU 0 spins in the loop while vCPU 1, runnable throughout, never moves: not weakly fair to its thread.
+    expect(r.stdout).toContain('the loop does not close: state 9 is not state 6, where the loop starts');
+    // Only vCPU 0 spins in the loop while vCPU 1, in guest mode throughout, never exits: not weakly fair to its thread.
     const def = byName.get('v3')!;
     const m = compileModel(def, { suspends: 1 });
-    const labels = [...t.actions.slice(0, 4).map((a) => a.label), 'vcpuRetry(0)', 'vcpuRun(0)'];
+    const labels = [...t.actions.slice(0, 6).map((a) => a.label), 'vcpuRun(0)', 'vcpuRetry(0)'];
     const trace = replayInstances(m, 0, labels.map((l) => instanceByLabel(m, l)!.index), 'vcpuEventuallyEnters', 'leadsTo');
-    const unfair = traceFileOf(m, { name: def.name, family: def.family, source: def.name }, { ...trace, loopStart: 4, subject: 0, subjectName: 'vCPU 0', fairness: 'model' }, 'test', '');
+    const unfair = traceFileOf(m, { name: def.name, family: def.family, source: def.name }, { ...trace, loopStart: 6, subject: 0, subjectName: 'vCPU 0', fairness: 'model' }, 'test', '');
     expect(replayTrace(unfair, def, true).outcome).toEqual({
       kind: 'holds',
-      steps: 6,
+      steps: 8,
       reason: "the loop is not weakly fair to vcpuThread(1) (fairness 'model')",
     });
     // Without fairness the same loop is a counterexample.
@@ -349,15 +357,25 @@ describe('lasso traces (format version 2)', () => {
   it('a file must say where the loop of a liveness counterexample starts, and only there', () => {
     const t = spin();
     expect(() => decodeTrace(encodeTrace({ ...t, loopStart: null }))).toThrow('trace.loopStart is missing: a leadsTo counterexample is a lasso');
-    expect(() => decodeTrace(encodeTrace({ ...t, loopStart: 99 }))).toThrow('trace.loopStart is missing or not an integer in 0..8');
+    expect(() => decodeTrace(encodeTrace({ ...t, loopStart: 99 }))).toThrow('trace.loopStart is missing or not an integer in 0..10');
     expect(() => decodeTrace(encodeTrace({ ...t, fairness: 'sometimes' as never }))).toThrow('trace.fairness "sometimes" is not one of');
     const safety = traceOf('baseline', {}, 'monoNoJump');
     expect(() => decodeTrace(encodeTrace({ ...safety, loopStart: 2 }))).toThrow('trace.loopStart is set, but a step counterexample is not a lasso');
   });
 
-  it('format version 1 files (before lassos) still read and replay', () => {
-    const t = readTraceFile(new URL('./fixtures/format-v1.baseline.monoNoJump.cctrace', import.meta.url).pathname);
-    expect([t.version, t.loopStart, t.subject, t.fairness]).toEqual([1, null, null, null]);
-    expect(replayTrace(t, byName.get('baseline')!, true).outcome.kind).toBe('reproduced');
+  it('format version 1 files (before lassos) still read; one of the current model replays', () => {
+    // A file from an older clockcheck: it reads and shows; against today's model its layout has changed.
+    const old = readTraceFile(v1Fixture);
+    expect([old.version, old.loopStart, old.subject, old.fairness]).toEqual([1, null, null, null]);
+    expect(run('show', v1Fixture).code).toBe(0);
+    expect(replayTrace(old, byName.get('baseline')!, true).outcome).toMatchObject({ kind: 'diverged', reason: 'the state layout of baseline changed since the trace was written' });
+    // The same trace as a version 1 file of today's model: no loop keys at all.
+    const now = traceOf('baseline', {}, 'monoNoJump');
+    const { loopStart: _l, subject: _s, subjectName: _n, fairness: _f, ...rest } = now;
+    const dir = tempDir('clockcheck-v1-');
+    writeFileSync(join(dir, 'v1.cctrace'), encode({ ...rest, version: 1, states: encodeTraceStates(now) }));
+    const back = readTraceFile(join(dir, 'v1.cctrace'));
+    expect([back.version, back.loopStart]).toEqual([1, null]);
+    expect(replayTrace(back, byName.get('baseline')!, true).outcome.kind).toBe('reproduced');
   });
 });

@@ -110,7 +110,7 @@ describe('the HTML report', () => {
     expect(html).not.toContain('<b>&"x"');
     expect(html).toContain('&lt;b&gt;&amp;&quot;x&quot;');
     expect(html.match(/<div class="step-detail"/g)).toHaveLength(7 + 9);
-    expect(html).toContain('stands for:</span> pm_notifier_call_chain(PM_SUSPEND_PREPARE)');
+    expect(html).toContain('stands for:</span> pm_notifier_call_chain_robust(PM_SUSPEND_PREPARE)');
     expect(html).toContain('<li class="loop-back">↻ back to step 4: steps 5-8 repeat forever</li>');
   });
 
