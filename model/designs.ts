@@ -351,10 +351,13 @@ const marcUserspaceStrong: Design = {
           (s.hostPhase === HostPhase.thawed || s.hostPhase === HostPhase.running) && (s.vmmPaused || s.hostSlept > s.sharedSuspendNs),
         step: (s) => {
           if (s.vmmPaused) {
+            // What passed while its vCPUs were stopped: offs_boot by what the
+            // host measured (BOOTTIME - MONOTONIC), the TSC by what it counted
+            // (rdtsc against CLOCK_MONOTONIC_RAW); each moved back on its own.
             const d = s.hostSlept - s.vmmSleptAtStop;
-            if (d > 0) {
+            const dTsc = s.hostTscSlept - s.vcpu[0]!.tscSleptSeen;
+            if (d > 0 || dTsc > 0) {
               s.kvmclockAdj += d;
-              const dTsc = s.hostTscSlept - s.vcpu[0]!.tscSleptSeen;
               for (const v of s.vcpu) {
                 v.tscAdj += dTsc;
                 v.tscSleptSeen = s.hostTscSlept;

@@ -250,18 +250,25 @@ export function guestBoot(s: KvmState, c: Ctx, reader: number, path: number): nu
 }
 
 /**
- * What a read returns, and the pvclock clamp's effect: without
- * PVCLOCK_TSC_STABLE_BIT, pvclock_clocksource_read never returns less than
- * the last value any CPU read (last_value).
+ * The guest clocksource read as the guest's own code reads it, with the
+ * pvclock clamp: without PVCLOCK_TSC_STABLE_BIT, pvclock_clocksource_read
+ * never returns less than the last value any CPU read (last_value), and
+ * records what it returns. Every kernel read goes through it (timekeeping,
+ * suspend and resume, and the vDSO's fallback to the syscall).
  */
-export function readMono(s: KvmState, c: Ctx, reader: number, path: number): number {
+export function guestClockRead(s: KvmState, c: Ctx, reader: number, path: number): number {
   const raw = clocksourceRead(s, c, reader, path);
   if (c.p.guestClock === 0 && s.masterclockLost) {
     const v = Math.max(raw, s.pvLast);
     s.pvLast = v;
-    return v - s.guestMonoAdj;
+    return v;
   }
-  return raw - s.guestMonoAdj;
+  return raw;
+}
+
+/** What a read of CLOCK_MONOTONIC returns. */
+export function readMono(s: KvmState, c: Ctx, reader: number, path: number): number {
+  return guestClockRead(s, c, reader, path) - s.guestMonoAdj;
 }
 
 /**
@@ -340,17 +347,18 @@ export function finishPass(d: Design, s: KvmState, c: Ctx, i: number): void {
 function bootGuest(d: Design, s: KvmState, c: Ctx): void {
   s.guestBooted = true;
   s.bootsLeft--;
+  // pvclock's last_value is a static of the new kernel.
+  if (s.masterclockLost) s.pvLast = 0;
   // timekeeping_init: MONOTONIC starts at 0 from the clocksource's reading now.
-  s.guestMonoAdj = clocksourceRead(s, c, 0, ReadPath.kernel);
+  s.guestMonoAdj = guestClockRead(s, c, 0, ReadPath.kernel);
   s.guestOffsBoot = 0;
   // tk->kvm_suspend_time starts at 0 (a static, never set).
   s.guestInjected = 0;
   s.hostSleptAtBoot = s.hostSlept;
+  s.guestAsleepTicks = 0;
   s.lastMono = 0;
   s.lastBoot = 0;
   s.lastAwake = s.hostAwake;
-  // pvclock's last_value is a static of the new kernel.
-  if (s.masterclockLost) s.pvLast = 0;
   if (d.usesMsr) {
     // wrmsrl(MSR_KVM_HOST_SUSPEND_TIME, pa | KVM_MSR_ENABLED) ->
     // kvm_init_suspend_time_ghc writes kvm->suspend_time_ns at once.
@@ -446,7 +454,9 @@ export function kvmActions(d: Design, c: Ctx): ActionFamily<KvmState>[] {
         // kvm_arch_hardware_enable sees the TSC went backwards: it keeps
         // guest TSCs continuous (tsc_offset_adjustment) and sets
         // backwards_tsc_observed, which ends the masterclock for good.
-        if (p.hostTsc === HostTsc.resets && !s.masterclockLost) {
+        // (every time: each resume finds the TSC behind last_host_tsc again, and
+        // asks every vCPU for KVM_REQ_MASTERCLOCK_UPDATE, hence a new page).
+        if (p.hostTsc === HostTsc.resets) {
           s.masterclockLost = true;
           requestClockUpdateAll(s, c);
         }
@@ -585,7 +595,7 @@ function premiseActions(d: Design, c: Ctx): ActionFamily<KvmState>[] {
     out.push({
       name: 'guestReboot',
       doc: 'the guest reboots (or kexecs): its kernel goes down, INIT resets every local APIC (pending interrupts gone); MSR_KVM_HOST_SUSPEND_TIME stays enabled (kvm->arch, not reset)',
-      enabled: (s) => s.guestBooted && s.bootsLeft > 0 && s.hostPhase === HostPhase.running,
+      enabled: (s) => s.guestBooted && s.bootsLeft > 0 && s.hostPhase === HostPhase.running && s.guestPm === GuestPm.running && !s.guestSuspendWanted,
       step: (s) => {
         s.guestBooted = false;
         for (const v of s.vcpu) v.irqPending = false;
@@ -670,7 +680,7 @@ function guestSyncActions(c: Ctx): ActionFamily<KvmState>[] {
       doc: 'guest suspend on request: freeze guest tasks, timekeeping_suspend records the clocksource',
       enabled: (s) => s.guestSuspendWanted && s.guestPm === GuestPm.running && s.guestBooted && s.vcpu[0]!.pc === VcpuPc.guest,
       step: (s) => {
-        s.guestSuspendCs = clocksourceRead(s, c, 0, ReadPath.kernel);
+        s.guestSuspendCs = guestClockRead(s, c, 0, ReadPath.kernel);
         s.guestPm = GuestPm.suspended;
         s.guestSuspendWanted = false;
       },
@@ -683,7 +693,7 @@ function guestSyncActions(c: Ctx): ActionFamily<KvmState>[] {
         (s.hostPhase === HostPhase.thawed || s.hostPhase === HostPhase.running) &&
         s.vcpu[0]!.pc === VcpuPc.guest,
       step: (s) => {
-        const delta = clocksourceRead(s, c, 0, ReadPath.kernel) - s.guestSuspendCs;
+        const delta = guestClockRead(s, c, 0, ReadPath.kernel) - s.guestSuspendCs;
         s.guestMonoAdj += delta;
         s.guestOffsBoot += delta;
         s.guestPm = GuestPm.running;

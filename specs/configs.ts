@@ -275,6 +275,167 @@ export const configs: readonly CheckConfig[] = [
     }),
   },
 
+  // ---- the premises (docs/findings.md, "Premises"): what each one does to v3 at one suspend, where
+  // v3 holds every property under the thread's premises, and v3-fixed, v1 and the others ----
+  {
+    name: 'v3/one-suspend/tsc-stops-in-s3',
+    variant: 'v3',
+    params: { ...V3_HOLDS, hostTsc: 1 },
+    expect: expect('kernel reads use their own page, rewritten after both offsets moved', {
+      monoNoRewind: [6, "v3 moves the TSC back by the measured sleep, but the TSC did not count it: a vDSO read on vCPU 1 through vCPU 0's page, not yet rewritten, is behind by D"],
+      monoNoJump: [7, 'then a kernel read on the same vCPU, through its own rewritten page, is ahead of that read by D'],
+      bootNoRewind: [6, 'BOOTTIME follows MONOTONIC back'],
+    }),
+  },
+  {
+    name: 'v3/one-suspend/sleep-mismeasured',
+    variant: 'v3',
+    params: { ...V3_HOLDS, sleepError: 1 },
+    expect: expect('the guest injects what the host measured', {
+      monoNoRewind: [6, 'the TSC counted D, v3 moves it back by the measured D + 1: a vDSO read through the stale page of vCPU 0 is behind'],
+      monoNoJump: [6, 'measured D - 1: the TSC ends up ahead by 1 and a vDSO read through the stale page jumps'],
+      bootNoRewind: [6, 'BOOTTIME follows MONOTONIC back'],
+      vcpuEventuallyEnters: lasso(8, 4, 'a sleep measured as 0 (the RTC counts whole seconds) looks like no sleep: d == 0, and the re-request lands after PM_POST_SUSPEND as after a failed suspend: the vCPU retries forever'),
+    }),
+  },
+  {
+    name: 'v3/one-suspend/tsc-scaling',
+    variant: 'v3',
+    params: { ...V3_HOLDS, tscScaling: 1 },
+    expect: expect('the kvmclock adjustment does not go through TSC scaling', {
+      monoNoRewind: [7, 'the garbled TSC offset shows through the vDSO (a read through vCPU 0 page ahead, then a kernel read back)'],
+      monoNoJump: [6, "adjust_tsc_offset_host scales a negative adjustment as a huge unsigned one: the TSC moves the wrong way, and a vDSO read through vCPU 0's stale page jumps"],
+      bootNoRewind: [7, 'BOOTTIME follows MONOTONIC back'],
+      noWarn: [5, 'WARN_ON(adjustment < 0) in adjust_tsc_offset_host, at the first adjustment'],
+    }),
+  },
+  {
+    name: 'v3/one-suspend/guest-enables-late',
+    variant: 'v3',
+    params: { ...V3_HOLDS, lateEnable: 1 },
+    expect: expect('a suspend entirely before or after the guest enables the MSR is handled', {
+      monoNoJump: [8, 'the guest kernel boots and enables the MSR between PM_SUSPEND_PREPARE and the freeze: the notifier had returned early (virt_suspend_time_enabled was false), so no vCPU is asked to adjust: MONOTONIC jumps by the suspend'],
+      bootCatchesUp: lasso(8, 4, 'and nothing ever injects that suspend into BOOTTIME'),
+    }),
+  },
+  {
+    name: 'v3/one-suspend/guest-reboots',
+    variant: 'v3',
+    params: { ...V3_HOLDS, reboot: 1 },
+    expect: expect('MONOTONIC is not touched by a reboot', {
+      bootExact: [8, "a suspend while the guest reboots is adjusted (the MSR stays enabled) and its interrupt stays pending; the new kernel starts with tk->kvm_suspend_time = 0 and injects the whole cumulative value at the first interrupt on the vector: BOOTTIME counts a suspend from before it booted"],
+    }),
+  },
+  {
+    name: 'v3/one-suspend/migration',
+    variant: 'v3',
+    params: { ...V3_HOLDS, migrate: 1 },
+    expect: expect('a migration after every vCPU has adjusted loses nothing', {
+      monoNoRewind: [10, "vCPU 0 moved kvmclock for the suspend, vCPU 1 had not yet moved its TSC; its request bit is not migrated and the destination starts suspend_time_ns at 0: vCPU 1 runs with its TSC ahead, a vDSO read through vCPU 0's page is ahead and its kernel read goes back"],
+      monoNoJump: [8, 'the same vCPU 1 jumps by the suspend'],
+      bootNoRewind: [10, 'BOOTTIME follows MONOTONIC back'],
+      bootCatchesUp: lasso(8, 4, "migrated after the resume and before any vCPU ran: the destination's base_offs_boot_ns is taken after the suspend, so it is never adjusted nor injected"),
+    }),
+  },
+  {
+    name: 'v3/one-suspend/guest-tsc-clocksource-tsc-resets',
+    variant: 'v3',
+    params: { ...V3_HOLDS, guestClock: 1, hostTsc: 2 },
+    expect: expect('kvmclock readers are kept monotonic by the pvclock clamp once the masterclock is gone', {
+      monoNoRewind: [6, "the TSC reset in S3 and kvm_arch_hardware_enable already made every guest TSC continuous; v3 moves it back by D once more: a guest on the TSC clocksource goes back by D"],
+      bootNoRewind: [6, 'BOOTTIME follows MONOTONIC back'],
+    }),
+  },
+  {
+    name: 'v3/three-suspends-one-vcpu',
+    variant: 'v3',
+    params: { vcpus: 1, suspends: 3, canFail: 0, vdso: 0, maxAwake: 0, maxSleep: 1 },
+    expect: expect('the skipped adjustment is not lost but deferred', {
+      monoNoJump: [12, lostSecondSuspend],
+      monoNoRewind: [17, 'the adjustment skipped for suspend 2 is made at the first pass after PM_SUSPEND_PREPARE of suspend 3 (d = D2, no sleep yet): one vCPU, kernel reads only, MONOTONIC goes back by the whole of suspend 2'],
+      bootNoRewind: [17, 'BOOTTIME follows MONOTONIC back'],
+      bootCatchesUp: lasso(12, 2, 'with one vCPU the interrupt for suspend 1 is delivered in the window of suspend 2 and suspend 2 is never injected while no further suspend comes'),
+    }),
+  },
+  {
+    name: 'v1/one-suspend/tsc-stops-in-s3',
+    variant: 'v1',
+    params: { ...V3_HOLDS, hostTsc: 1 },
+    expect: expect('kernel reads use their own page', {
+      monoNoRewind: [6, 'v1 moves every TSC back by the measured sleep, which the TSC did not count: a vDSO read through a stale page is behind by D'],
+      bootNoRewind: [6, 'BOOTTIME follows MONOTONIC back'],
+      noSleepInAtomic: [3, atomicKvmLock],
+    }),
+  },
+  ...(
+    [
+      ['tsc-stops-in-s3', { hostTsc: 1 }],
+      ['tsc-resets-in-s3', { hostTsc: 2 }],
+      ['sleep-mismeasured', { sleepError: 1 }],
+      ['guest-tsc-clocksource-tsc-resets', { guestClock: 1, hostTsc: 2 }],
+      ['unstable-tsc', { unstableTsc: 1 }],
+      ['tsc-scaling', { tscScaling: 1 }],
+      ['guest-enables-late', { lateEnable: 1 }],
+      ['guest-reboots-with-async-pf', { reboot: 1, asyncPf: 1 }],
+      ['migration', { migrate: 1 }],
+      ['vm-ioctl-locks', { vmIoctl: 1, suspends: 1 }],
+    ] as const
+  ).map(
+    ([premise, params]): CheckConfig => ({
+      name: `v3-fixed/${premise}`,
+      variant: 'v3-fixed',
+      params,
+      expect: expect('the fix handles the premise (docs/findings.md)'),
+    }),
+  ),
+  {
+    name: 'marc-userspace-strong/logind-delay',
+    variant: 'marc-userspace-strong',
+    params: { vmmNotice: 1 },
+    expect: expect('when the VMM stopped its vCPUs in time, it moves the counters back before they run', {
+      monoNoJump: [7, "logind sends PrepareForSleep, but its delay lock does not make the kernel wait for the VMM: the suspend starts and freezes the VMM before it has stopped its vCPUs; after the thaw they run on the unadjusted counters"],
+    }),
+  },
+  {
+    name: 'marc-userspace-strong/suspend-waits-for-vmm',
+    variant: 'marc-userspace-strong',
+    params: { vmmNotice: 2 },
+    expect: expect('with a suspend that waits until the VMM has stopped its vCPUs, userspace moves kvmclock and the TSCs back before they run, and posts the drift'),
+  },
+  {
+    name: 'marc-userspace-strong/suspend-waits-for-vmm/sleep-mismeasured',
+    variant: 'marc-userspace-strong',
+    params: { vmmNotice: 2, sleepError: 1 },
+    expect: expect('the VMM moves kvmclock by what offs_boot grew and the TSC by what it counted, each on its own'),
+  },
+  {
+    name: 'mutant-fix-under-kvm-lock/vm-ioctl',
+    variant: 'mutant-fix-under-kvm-lock',
+    params: { vmIoctl: 1, suspends: 1 },
+    expect: expect('without a thread that takes kvm->lock and then vcpu->mutex, the inversion is only a lockdep report', {
+      lockOrder: [3, 'vcpu->mutex -> kvm->lock against the documented order'],
+      deadlock: [5, "the VMM's ioctl holds kvm->lock and waits for vCPU 0's vcpu->mutex; vCPU 0, inside KVM_RUN, waits for kvm->lock to re-request: ABBA, and nothing but the other vCPU's exits and entries can happen"],
+      bootCatchesUp: lasso(9, 0, 'the same deadlock with a suspend resumed: no step at all is left, and nothing is injected'),
+      vcpuEventuallyEnters: lasso(7, 0, 'the deadlocked vCPU never enters again'),
+    }),
+  },
+  {
+    name: 'guest-sync-strict/tsc-stops-in-s3',
+    variant: 'guest-sync-strict',
+    params: { ...V3_HOLDS, hostTsc: 1 },
+    expect: expect('MONOTONIC stops while the guest is suspended, as on bare metal', {
+      bootCatchesUp: lasso(10, 4, "the guest measures its own sleep with its clocksource, kvmclock written from the masterclock's snapshot over a TSC that stopped: it sees no time pass, and BOOTTIME never gets the host's sleep"),
+    }),
+  },
+  {
+    name: 'baseline/one-suspend/tsc-stops-in-s3',
+    variant: 'baseline',
+    params: { ...V3_HOLDS, hostTsc: 1 },
+    expect: expect("kvmclock pages are written from the masterclock's snapshot over a TSC that stopped: no jump while nothing refreshes the masterclock", {
+      bootCatchesUp: lasso(7, 4, 'the guest never learns of the suspend'),
+    }),
+  },
+
   // ---- each mutant, where v3 itself holds every property ----
   ...(
     [

@@ -23,7 +23,13 @@ export const REGRESSIONS = fileURLToPath(new URL('./regressions/', import.meta.u
 
 /** Which configurations feed the regression set. */
 export const regressionConfigs = configs.filter(
-  (c) => c.name === 'baseline' || c.name === 'v3' || c.name === 'mutant-inject-cumulative' || c.name.endsWith('/isolated'),
+  (c) =>
+    c.name === 'baseline' ||
+    c.name === 'v3' ||
+    c.name === 'mutant-inject-cumulative' ||
+    c.name.endsWith('/isolated') ||
+    // The premises: each finding with its trace.
+    (c.name.includes('/') && !c.variant.startsWith('v3-fixed') && Object.values(c.expect).some((e) => e.verdict === 'violated') && /one-suspend\/|three-suspends|strong\/|kvm-lock\/|sync-strict\//.test(c.name)),
 );
 
 export interface ManifestEntry {
@@ -53,7 +59,7 @@ export function refresh(dir = REGRESSIONS): ManifestEntry[] {
     for (const p of r.properties) {
       if (!p.trace) continue;
       const t = traceFileOf(m, { name: def.name, family: def.family, source: def.name }, p.trace, VERSION, p.doc);
-      const file = traceFileName(t).replace(/\.cctrace$/, `.${c.name.includes('/') ? c.name.split('/')[1] : 'default'}.cctrace`);
+      const file = traceFileName(t).replace(/\.cctrace$/, `.${c.name.includes('/') ? c.name.split('/').slice(1).join('.') : 'default'}.cctrace`);
       writeTraceFile(join(dir, file), t);
       const own = replayTrace(t, def, true).outcome.kind;
       if (own !== 'reproduced') throw new Error(`${file}: replays as ${own}`);
