@@ -50,6 +50,21 @@ describe('layout', () => {
     ]);
   });
 
+  it('a field of one value after a full word gets a shift in 0..31 and reads its value', () => {
+    // The KVM layout with hostTsc=1 has one (tscSleptSeen: int(0, 0)); trace files reject a shift of 32.
+    const l = defineLayout({ a: int(0, 2 ** 31 - 1), b: bool(), one: int(5, 5), next: bool() });
+    const one = l.fields.find((f) => f.path === 'one')!;
+    expect(one.shift).toBe(0);
+    expect(one.mask).toBe(0);
+    const w = new Uint32Array(l.words);
+    const v = l.view();
+    v.bind(w, 0);
+    v.a = 2 ** 31 - 1;
+    v.b = true;
+    v.next = true;
+    expect(l.toObject(w)).toEqual({ a: 2 ** 31 - 1, b: true, one: 5, next: true });
+  });
+
   it('rebinding moves every nested view to the new state', () => {
     const big = new Uint32Array(layout.words * 2);
     const v = layout.view();

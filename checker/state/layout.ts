@@ -195,7 +195,9 @@ export class Layout<B extends BlockSpec = BlockSpec> {
         min,
         max,
         word,
-        shift: used,
+        // A field of one value takes no bits; it may come right after a full
+        // word, where `used` is 32, and a shift must stay in 0..31.
+        shift: bits === 0 ? 0 : used,
         mask: bits === 32 ? 0xffffffff : (1 << bits) - 1,
         ...(s.kind === 'enum' ? { names: enumNames(s) } : {}),
       };
