@@ -5,6 +5,7 @@
 
 import { weakFairness, type ActionFamily, type FairnessDecl } from '../checker/index.js';
 import {
+  deliverCallbackIrq,
   finishPass,
   HostPhase,
   LockClass,
@@ -64,6 +65,12 @@ export interface Design {
   inFlight?(s: KvmState): boolean;
   /** What of KVM's suspend-time state survives a live migration. */
   migrate?(s: KvmState, c: Ctx): void;
+  /**
+   * The VMM wrote every TSC and kvm_synchronize_tsc matched them: 'reset',
+   * a system reset (every TSC restarts from 0), or 'matched', a migration's
+   * restore (every TSC offset becomes vCPU 0's).
+   */
+  tscSynchronized?(s: KvmState, how: 'reset' | 'matched'): void;
 }
 
 // ---- v3 as posted (RFC v3 4/5 and 5/5) --------------------------------------
@@ -99,7 +106,7 @@ function vcpuAdjust(s: KvmState, i: number, d: number, c: Ctx): void {
 /** kvm_write_suspend_time + kvm_apic_set_irq(HYPERVISOR_CALLBACK_VECTOR). */
 function notifyGuest(s: KvmState, i: number): void {
   s.sharedSuspendNs = s.kvmSuspendNs;
-  s.vcpu[i]!.irqPending = true;
+  deliverCallbackIrq(s, i);
 }
 
 /** kvm_adjust_suspend_time (v3), with the step that a mutant changes made explicit. */
@@ -211,6 +218,18 @@ function fixedSuspendTimeAdj(s: KvmState, i: number, c: Ctx): 'retry' | 'done' {
   return s.kvmSuspendInProgress ? 'retry' : 'done';
 }
 
+/**
+ * A TSC the VMM wrote has none of the moves made before: after a reset it
+ * restarted from 0 and has nothing to catch up on; matched to vCPU 0's, it
+ * has had exactly vCPU 0's moves. A pending move of its own would move it a
+ * second time. (v3-fixed: KVM records this where kvm_synchronize_tsc writes
+ * the offset; the strong VMM knows what it wrote.)
+ */
+function tscWrittenByVmm(s: KvmState, how: 'reset' | 'matched'): void {
+  const seen = how === 'reset' ? s.hostTscSlept : s.vcpu[0]!.tscSleptSeen;
+  for (const v of s.vcpu) v.tscSleptSeen = seen;
+}
+
 const v3Fixed: Design = {
   name: 'v3-fixed',
   summary: 'v3 with the request kept through a suspend (a flag read locklessly), the TSC moved by what it counted, base and guest baselined at enable and boot',
@@ -232,6 +251,7 @@ const v3Fixed: Design = {
   },
   suspendTimeAdj: fixedSuspendTimeAdj,
   irqHandler: (s) => injectDifference(s),
+  tscSynchronized: tscWrittenByVmm,
   migrate(s, c) {
     // Carried by a new attribute: the total the source saw (offs_boot -
     // base, so the destination's base makes its total the same: in the
@@ -307,7 +327,7 @@ const marcUserspace: Design = {
       step: (s) => {
         if (s.hostSlept > s.sharedSuspendNs) {
           s.sharedSuspendNs = s.hostSlept;
-          s.vcpu[0]!.irqPending = true;
+          deliverCallbackIrq(s, 0);
         }
         s.vmmPaused = false;
       },
@@ -332,7 +352,11 @@ const marcUserspaceStrong: Design = {
   summary: 'userspace at its strongest: the VMM stops vCPUs on logind PrepareForSleep, moves kvmclock and the TSCs back before restarting them, posts the drift and the IRQ',
   requestTiming: 'beforeEntry',
   usesLogind: true,
+  // The guest side of v3-fixed: a shared total found at boot is not this
+  // kernel's to inject (the VMM cannot know when the guest kernel boots).
+  guestBaselinesAtBoot: true,
   irqHandler: (s) => injectDifference(s),
+  tscSynchronized: tscWrittenByVmm,
   inFlight: (s) => s.hostSlept > s.sharedSuspendNs,
   vmmFair: ['vmmResume'],
   fairness(c) {
@@ -368,7 +392,7 @@ const marcUserspaceStrong: Design = {
           }
           if (s.hostSlept > s.sharedSuspendNs) {
             s.sharedSuspendNs = s.hostSlept;
-            s.vcpu[0]!.irqPending = true;
+            deliverCallbackIrq(s, 0);
           }
           s.vmmPaused = false;
         },
@@ -497,7 +521,7 @@ const mutants: Design[] = [
       v.suspendNs = total;
       v.deferredAdj = d;
       s.sharedSuspendNs = total;
-      v.irqPending = true;
+      deliverCallbackIrq(s, i);
       return 'done';
     },
     applyDeferred(s, i, c) {

@@ -129,6 +129,11 @@ export function kvmLayout(p: KvmParams, b: Bounds) {
       // number: system_time - tsc_timestamp when last written (docs/model.md,
       // "pvclock pages").
       pageBase: int(b.pageMin, b.pageMax),
+      // PVCLOCK_TSC_STABLE_BIT in that page: kvm_guest_time_update sets it
+      // when it writes the page while the VM uses the masterclock. It belongs
+      // to the page, not to the VM: a page written before the masterclock
+      // was lost keeps it until its own vCPU rewrites it.
+      pageStable: bool(),
       // HYPERVISOR_CALLBACK_VECTOR pending in this vCPU's local APIC.
       irqPending: bool(),
       // mutant-irq-before-adjust: a counter adjustment still to apply.
@@ -194,6 +199,7 @@ export function kvmInit(c: Ctx, d: Design) {
       v.pageBase = 0;
       v.tscAdj = 0;
       v.inRun = true;
+      v.pageStable = c.p.unstableTsc !== 1;
     }
     s.pvLast = 0;
     s.masterSkew = 0;
@@ -230,14 +236,21 @@ export function kvmclockRead(s: KvmState, reader: number, page: number): number 
 }
 
 /**
+ * The vDSO reads kvmclock itself only while vCPU 0's page has
+ * PVCLOCK_TSC_STABLE_BIT (vread_pvclock tests it at every read); otherwise
+ * it falls back to the syscall, a kernel read on the reader's own page.
+ */
+function vdsoReadsPage0(s: KvmState, path: number): boolean {
+  return path === ReadPath.vdso && s.vcpu[0]!.pageStable;
+}
+
+/**
  * The guest clocksource on `reader`: kvmclock through its own page (kernel)
- * or vCPU 0's (vDSO), or the TSC itself (guestClock=tsc). Without the
- * masterclock the vDSO falls back to the kernel path.
+ * or vCPU 0's (vDSO), or the TSC itself (guestClock=tsc).
  */
 export function clocksourceRead(s: KvmState, c: Ctx, reader: number, path: number): number {
   if (c.p.guestClock === 1) return guestTsc(s, reader);
-  const vdso = path === ReadPath.vdso && !s.masterclockLost;
-  return kvmclockRead(s, reader, vdso ? 0 : reader);
+  return kvmclockRead(s, reader, vdsoReadsPage0(s, path) ? 0 : reader);
 }
 
 /** Guest CLOCK_MONOTONIC on `reader` (no pvclock clamp: see `readMono`). */
@@ -251,14 +264,15 @@ export function guestBoot(s: KvmState, c: Ctx, reader: number, path: number): nu
 
 /**
  * The guest clocksource read as the guest's own code reads it, with the
- * pvclock clamp: without PVCLOCK_TSC_STABLE_BIT, pvclock_clocksource_read
- * never returns less than the last value any CPU read (last_value), and
- * records what it returns. Every kernel read goes through it (timekeeping,
- * suspend and resume, and the vDSO's fallback to the syscall).
+ * pvclock clamp: when the reader's own page lacks PVCLOCK_TSC_STABLE_BIT,
+ * pvclock_clocksource_read never returns less than the last value any CPU
+ * read (last_value), and records what it returns. Every kernel read goes
+ * through it (timekeeping, suspend and resume, and the vDSO's fallback to
+ * the syscall); the vDSO's own read of vCPU 0's page does not.
  */
 export function guestClockRead(s: KvmState, c: Ctx, reader: number, path: number): number {
   const raw = clocksourceRead(s, c, reader, path);
-  if (c.p.guestClock === 0 && s.masterclockLost) {
+  if (c.p.guestClock === 0 && !vdsoReadsPage0(s, path) && !s.vcpu[reader]!.pageStable) {
     const v = Math.max(raw, s.pvLast);
     s.pvLast = v;
     return v;
@@ -286,6 +300,16 @@ export function refreshPage(s: KvmState, c: Ctx, i: number): void {
   }
   const skew = s.masterclockLost ? s.hostSlept - s.hostTscSlept : s.masterSkew;
   v.pageBase = skew - s.kvmclockAdj + v.tscAdj;
+  v.pageStable = !s.masterclockLost;
+}
+
+/**
+ * kvm_apic_set_irq(HYPERVISOR_CALLBACK_VECTOR): __apic_accept_irq drops a
+ * fixed interrupt while the local APIC is software-disabled, as it is from
+ * the guest's reset or INIT until its kernel enables it at boot.
+ */
+export function deliverCallbackIrq(s: KvmState, i: number): void {
+  if (s.guestBooted) s.vcpu[i]!.irqPending = true;
 }
 
 /** kvm_make_all_cpus_request(kvm, KVM_REQ_CLOCK_UPDATE). */
@@ -375,9 +399,9 @@ function bootGuest(d: Design, s: KvmState, c: Ctx): void {
     }
     s.msrEnabled = true;
     s.sharedSuspendNs = s.kvmSuspendNs;
-    // A guest that baselines what it finds (v3-fixed) injects only later growth.
-    if (d.guestBaselinesAtBoot) s.guestInjected = s.sharedSuspendNs;
   }
+  // A guest that baselines what it finds (v3-fixed's guest) injects only later growth.
+  if (d.guestBaselinesAtBoot) s.guestInjected = s.sharedSuspendNs;
 }
 
 // ---- actions ----------------------------------------------------------------
@@ -592,26 +616,63 @@ function premiseActions(d: Design, c: Ctx): ActionFamily<KvmState>[] {
     });
   }
   if (p.reboot) {
-    out.push({
-      name: 'guestReboot',
-      doc: 'the guest reboots (or kexecs): its kernel goes down, INIT resets every local APIC (pending interrupts gone); MSR_KVM_HOST_SUSPEND_TIME stays enabled (kvm->arch, not reset)',
-      enabled: (s) => s.guestBooted && s.bootsLeft > 0 && s.hostPhase === HostPhase.running && s.guestPm === GuestPm.running && !s.guestSuspendWanted,
-      step: (s) => {
-        s.guestBooted = false;
-        for (const v of s.vcpu) v.irqPending = false;
+    const rebootReady = (s: KvmState): boolean =>
+      s.guestBooted && s.bootsLeft > 0 && s.hostPhase === HostPhase.running && s.guestPm === GuestPm.running && !s.guestSuspendWanted;
+    const kernelDown = (s: KvmState): void => {
+      s.guestBooted = false;
+      for (const v of s.vcpu) v.irqPending = false;
+    };
+    out.push(
+      {
+        name: 'guestReboot',
+        doc: "the guest reboots through the VMM (QEMU's system reset, vCPUs paused): INIT clears every local APIC; MSR_IA32_TSC is written on every vCPU (kvm_put_msrs at KVM_PUT_RESET_STATE) and kvm_synchronize_tsc matches them, so every TSC offset becomes the first's; MSR_KVM_HOST_SUSPEND_TIME stays enabled (kvm->arch, not reset)",
+        enabled: (s) => rebootReady(s) && s.vcpu.every((v) => v.pc !== VcpuPc.retry),
+        step: (s) => {
+          kernelDown(s);
+          const synced = s.vcpu[0]!.tscAdj;
+          for (const v of s.vcpu) {
+            v.tscAdj = synced;
+            if (v.pc === VcpuPc.guest) v.pc = VcpuPc.run;
+          }
+          d.tscSynchronized?.(s, 'reset');
+          // kvm_synchronize_tsc -> kvm_track_tsc_matching: a masterclock update.
+          masterclockUpdate(s, c);
+        },
       },
-    });
+      {
+        name: 'guestKexec',
+        doc: 'the guest kexecs into a new kernel: no reset, so TSCs are untouched; INIT on the other vCPUs clears their local APICs; MSR_KVM_HOST_SUSPEND_TIME stays enabled',
+        enabled: rebootReady,
+        step: kernelDown,
+      },
+    );
   }
   if (p.migrate) {
-    out.push({
-      name: 'migrate',
-      doc: 'live migration: kvmclock (KVM_GET/SET_CLOCK), each TSC (MSR_IA32_TSC / KVM_VCPU_TSC_OFFSET) and MSRs travel; the destination KVM starts its own suspend_time_ns and base_offs_boot_ns, request bits stay behind',
-      enabled: (s) => s.migrationsLeft > 0 && s.hostPhase === HostPhase.running && s.vcpu.every((v) => v.pc !== VcpuPc.retry),
-      step: (s) => {
-        s.migrationsLeft--;
-        d.migrate?.(s, c);
+    const migrationReady = (s: KvmState): boolean =>
+      s.migrationsLeft > 0 && s.hostPhase === HostPhase.running && s.vcpu.every((v) => v.pc !== VcpuPc.retry);
+    out.push(
+      {
+        name: 'migrate',
+        doc: 'live migration with each TSC restored as it was (KVM_VCPU_TSC_OFFSET, v5.16, or MSR_IA32_TSC values too far apart for kvm_synchronize_tsc to match): kvmclock (KVM_GET/SET_CLOCK) and MSRs travel; the destination KVM starts its own suspend_time_ns and base_offs_boot_ns, request bits stay behind',
+        enabled: migrationReady,
+        step: (s) => {
+          s.migrationsLeft--;
+          d.migrate?.(s, c);
+        },
       },
-    });
+      {
+        name: 'migrateTscSynced',
+        doc: "live migration whose VMM restores MSR_IA32_TSC (v5.15 QEMU) with values within a second of each other: the destination's kvm_synchronize_tsc matches them, so every TSC offset becomes the first's; the rest as migrate",
+        enabled: migrationReady,
+        step: (s) => {
+          s.migrationsLeft--;
+          const synced = s.vcpu[0]!.tscAdj;
+          for (const v of s.vcpu) v.tscAdj = synced;
+          d.tscSynchronized?.(s, 'matched');
+          d.migrate?.(s, c);
+        },
+      },
+    );
   }
   if (p.vmIoctl) {
     out.push(

@@ -57,12 +57,12 @@ export const kvmParams = {
   sleepError: { default: 0, min: 0, max: 2, doc: 'ticks by which the host may mismeasure a sleep (the RTC counts whole seconds): offs_boot grows by D +- this' },
   guestClock: { default: 0, min: 0, max: 1, doc: "the guest's clocksource: 0 kvmclock, 1 the TSC (v5.15 guests prefer it with invariant TSC: kvm_clock.rating = 299)" },
   unstableTsc: { default: 0, min: 0, max: 1, doc: '1: the host TSC is unstable: no masterclock, kvm_guest_time_update catches the guest TSC up with boot time' },
-  tscScaling: { default: 0, min: 0, max: 1, doc: '1: the guest TSC runs at another frequency than the host (a scaling ratio)' },
+  tscScaling: { default: 0, min: 0, max: 1, doc: '1: the guest TSC runs at another frequency than the host (a non-integer scaling ratio)' },
   // ---- premises: guest lifecycle ----
   lateEnable: { default: 0, min: 0, max: 1, doc: '1: the guest kernel boots (and writes MSR_KVM_HOST_SUSPEND_TIME) after VM creation; host suspends may come first' },
-  reboot: { default: 0, min: 0, max: 1, doc: '1: the guest may reboot once (the MSR stays enabled)' },
+  reboot: { default: 0, min: 0, max: 1, doc: '1: the guest may reboot once, through a VMM reset (every TSC rewritten and matched) or a kexec; the MSR stays enabled' },
   asyncPf: { default: 0, min: 0, max: 1, doc: '1: async page fault "page ready" interrupts share HYPERVISOR_CALLBACK_VECTOR' },
-  migrate: { default: 0, min: 0, max: 1, doc: '1: the VM may be live-migrated once' },
+  migrate: { default: 0, min: 0, max: 1, doc: '1: the VM may be live-migrated once, each TSC restored as it was or matched to the first by kvm_synchronize_tsc' },
   // ---- premises: locks and userspace ----
   vmIoctl: { default: 0, min: 0, max: 1, doc: '1: a VMM thread issues a VM ioctl that takes kvm->lock, then every vcpu->mutex (locks can block)' },
   vmmNotice: { default: 0, min: 0, max: 2, doc: 'userspace designs: how the VMM learns of a suspend: 0 not at all, 1 logind PrepareForSleep with a delay lock that may time out, 2 the suspend waits for the VMM' },

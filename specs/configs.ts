@@ -313,7 +313,7 @@ export const configs: readonly CheckConfig[] = [
     name: 'v3/one-suspend/guest-enables-late',
     variant: 'v3',
     params: { ...V3_HOLDS, lateEnable: 1 },
-    expect: expect('a suspend entirely before or after the guest enables the MSR is handled', {
+    expect: expect('with one suspend, a suspend entirely before or after the guest enables the MSR is handled (with two, the first adjustment after the enable hands the guest the suspends before it: bootExact at the defaults)', {
       monoNoJump: [8, 'the guest kernel boots and enables the MSR between PM_SUSPEND_PREPARE and the freeze: the notifier had returned early (virt_suspend_time_enabled was false), so no vCPU is asked to adjust: MONOTONIC jumps by the suspend'],
       bootCatchesUp: lasso(8, 4, 'and nothing ever injects that suspend into BOOTTIME'),
     }),
@@ -322,8 +322,11 @@ export const configs: readonly CheckConfig[] = [
     name: 'v3/one-suspend/guest-reboots',
     variant: 'v3',
     params: { ...V3_HOLDS, reboot: 1 },
-    expect: expect('MONOTONIC is not touched by a reboot', {
-      bootExact: [8, "a suspend while the guest reboots is adjusted (the MSR stays enabled) and its interrupt stays pending; the new kernel starts with tk->kvm_suspend_time = 0 and injects the whole cumulative value at the first interrupt on the vector: BOOTTIME counts a suspend from before it booted"],
+    expect: expect('a kexec (no reset) leaves MONOTONIC alone', {
+      monoNoRewind: [11, "vCPU 0 adjusts for the suspend, then the guest reboots through the VMM: the reset writes every TSC and kvm_synchronize_tsc matches vCPU 1's to vCPU 0's (already moved back); vCPU 1's request is still pending and moves its TSC back a second time: from then on a vDSO read on vCPU 1 through vCPU 0's page is behind"],
+      monoNoJump: [11, 'the same TSC, one suspend apart from vCPU 0, read through the two pages in the other order'],
+      bootNoRewind: [11, 'BOOTTIME follows MONOTONIC back'],
+      bootExact: [9, "a suspend while the guest is down is adjusted (the MSR stays enabled); the new kernel starts with tk->kvm_suspend_time = 0 and the first adjustment after its boot interrupts it with the whole cumulative value: BOOTTIME counts a suspend from before it booted"],
     }),
   },
   {
@@ -341,9 +344,30 @@ export const configs: readonly CheckConfig[] = [
     name: 'v3/one-suspend/guest-tsc-clocksource-tsc-resets',
     variant: 'v3',
     params: { ...V3_HOLDS, guestClock: 1, hostTsc: 2 },
-    expect: expect('kvmclock readers are kept monotonic by the pvclock clamp once the masterclock is gone', {
-      monoNoRewind: [6, "the TSC reset in S3 and kvm_arch_hardware_enable already made every guest TSC continuous; v3 moves it back by D once more: a guest on the TSC clocksource goes back by D"],
+    expect: expect('(kvmclock readers: v3/one-suspend/tsc-resets-in-s3)', {
+      monoNoRewind: [6, "the TSC reset in S3 and kvm_arch_hardware_enable already made every guest TSC continuous; v3 moves it back by the sleep once more: a guest on the TSC clocksource reads it going back"],
       bootNoRewind: [6, 'BOOTTIME follows MONOTONIC back'],
+    }),
+  },
+  {
+    name: 'v3/one-suspend/tsc-resets-in-s3',
+    variant: 'v3',
+    params: { ...V3_HOLDS, hostTsc: 2 },
+    expect: expect('kernel reads through pages without PVCLOCK_TSC_STABLE_BIT are clamped by pvclock last_value', {
+      monoNoRewind: [6, "kvm_arch_hardware_enable already kept every guest TSC continuous over the reset; v3 moves it back by the sleep once more. vCPU 0's page, written before the masterclock was lost, keeps PVCLOCK_TSC_STABLE_BIT until vCPU 0 runs again, so the vDSO on vCPU 1 still reads it, unclamped, with vCPU 1's moved-back TSC"],
+      monoNoJump: [7, "vCPU 1's own page, rewritten without the masterclock, gives boot time: a kernel read after that vDSO read is ahead by the sleep"],
+      bootNoRewind: [6, 'BOOTTIME follows MONOTONIC back'],
+    }),
+  },
+  {
+    name: 'baseline/one-suspend/tsc-resets-in-s3',
+    variant: 'baseline',
+    params: { ...V3_HOLDS, hostTsc: 2 },
+    expect: expect('upstream KVM', {
+      monoNoRewind: [7, "vCPU 1's page is rewritten without the masterclock and includes the sleep; vCPU 0's page, still with PVCLOCK_TSC_STABLE_BIT, runs on a TSC that kvm_arch_hardware_enable kept continuous and does not: a kernel read on vCPU 1 then a vDSO read on it, through vCPU 0's page, goes back by the sleep"],
+      monoNoJump: [6, 'the kernel read through the rewritten page jumps by the sleep'],
+      bootNoRewind: [7, 'BOOTTIME follows MONOTONIC back'],
+      bootCatchesUp: lasso(7, 4, 'the guest never learns of the suspend'),
     }),
   },
   {
@@ -352,7 +376,7 @@ export const configs: readonly CheckConfig[] = [
     params: { vcpus: 1, suspends: 3, canFail: 0, vdso: 0, maxAwake: 0, maxSleep: 1 },
     expect: expect('the skipped adjustment is not lost but deferred', {
       monoNoJump: [12, lostSecondSuspend],
-      monoNoRewind: [17, 'the adjustment skipped for suspend 2 is made at the first pass after PM_SUSPEND_PREPARE of suspend 3 (d = D2, no sleep yet): one vCPU, kernel reads only, MONOTONIC goes back by the whole of suspend 2'],
+      monoNoRewind: [17, "the adjustment skipped for suspend 2 is made at the first pass after PM_SUSPEND_PREPARE of suspend 3 (d = D2, no sleep yet): one vCPU, kernel reads only, the clocksource goes back by the whole of suspend 2 (the guest's timekeeping clamps to its last update: MONOTONIC goes back by up to a tick, then stands still for the rest)"],
       bootNoRewind: [17, 'BOOTTIME follows MONOTONIC back'],
       bootCatchesUp: lasso(12, 2, 'with one vCPU the interrupt for suspend 1 is delivered in the window of suspend 2 and suspend 2 is never injected while no further suspend comes'),
     }),
@@ -408,6 +432,23 @@ export const configs: readonly CheckConfig[] = [
     params: { vmmNotice: 2, sleepError: 1 },
     expect: expect('the VMM moves kvmclock by what offs_boot grew and the TSC by what it counted, each on its own'),
   },
+  ...(
+    [
+      ['tsc-stops-in-s3', { hostTsc: 1 }],
+      ['tsc-resets-in-s3', { hostTsc: 2 }],
+      ['tsc-scaling', { tscScaling: 1 }],
+      ['guest-enables-late', { lateEnable: 1 }],
+      ['guest-reboots', { reboot: 1 }],
+      ['migration', { migrate: 1 }],
+    ] as const
+  ).map(
+    ([premise, params]): CheckConfig => ({
+      name: `marc-userspace-strong/suspend-waits-for-vmm/${premise}`,
+      variant: 'marc-userspace-strong',
+      params: { vmmNotice: 2, ...params },
+      expect: expect('given a suspend that waits for it, the VMM handles the premise as v3-fixed does (docs/findings.md)'),
+    }),
+  ),
   {
     name: 'mutant-fix-under-kvm-lock/vm-ioctl',
     variant: 'mutant-fix-under-kvm-lock',

@@ -78,7 +78,7 @@ export function kvmModel(d: Design): ModelDefinition<KvmParamName> {
             if (!s.guestBooted) continue;
             o[`mono@${i}`] = guestMono(s, c, i, ReadPath.kernel);
             o[`boot@${i}`] = guestBoot(s, c, i, ReadPath.kernel);
-            if (p.vdso && i !== 0 && p.guestClock === 0 && !s.masterclockLost) o[`vdso.mono@${i}`] = guestMono(s, c, i, ReadPath.vdso);
+            if (p.vdso && i !== 0 && p.guestClock === 0 && s.vcpu[0]!.pageStable) o[`vdso.mono@${i}`] = guestMono(s, c, i, ReadPath.vdso);
           }
           return o;
         },
