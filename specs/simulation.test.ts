@@ -23,7 +23,7 @@ describe('simulate v3 (2 vCPUs, 2 suspends), seed 1', () => {
       ['bootCatchesUp', 'leadsTo', true],
       ['vcpuEventuallyEnters', 'leadsTo', true],
     ]);
-    // Walks through the very interleavings that violate them (v3 spins within 8 steps) still give them no verdict.
+    // Walks through the very interleavings that violate them (v3 spins within 10 steps: lasso 6+4) still give them no verdict.
     const r = simulate(compiled, { seed: 1, runs: 300, depth: 100, swarm: true });
     expect(r.violation).toBeDefined();
     for (const [p] of left) {
