@@ -21,7 +21,7 @@
  * page faults, no VMM notice): the fields only those premises move are
  * constant and left out, and the constants they would hold are named below.
  *
- * Properties (model/specs/properties.ts), each an assertion on a hidden
+ * Properties (specs/properties.ts), each an assertion on a hidden
  * variable of its name, so that pan prints "assertion violated <name>":
  *   step properties, inside the read's d_step, comparing the previous and
  *   the new read: monoNoRewind, monoNoJump, bootNoRewind;
