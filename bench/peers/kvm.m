@@ -2,7 +2,12 @@
 -- Murphi, for Rumur. Every rule is one clockcheck action, so both tools
 -- store the same states. bench/run.ts rewrites the constants below.
 -- Fields a design never changes (guest-sync, VMM, mutant fields) are left
--- out: they are constant, so they do not change the count.
+-- out: they are constant, so they do not change the count. So are the
+-- premises' fields at their defaults (model/premises.ts): with the host TSC
+-- counting through the sleep (hostTsc=0) and no sleep error, the TSC counts
+-- exactly what offs_boot grows by (hostTscSlept = hostSlept), so the
+-- masterclock snapshot's skew (masterSkew = hostSlept - hostTscSlept) is
+-- always 0 and a page is written as pageBase = -kvmclockAdj + tscAdj.
 
 const
   VCPUS : 3;
@@ -28,7 +33,7 @@ type
     reqClock : boolean;
     suspendNs : total_t;
     tscAdj : total_t;
-    pageSkew : -MAXTOTAL .. MAXTOTAL;
+    pageBase : -MAXTOTAL .. MAXTOTAL;  -- pvclock page: system_time - tsc_timestamp (refreshPage)
     irqPending : boolean;
   end;
 
@@ -57,7 +62,7 @@ procedure finishPass(i : vcpu_t);
 begin
   if vcpu[i].reqClock then
     vcpu[i].reqClock := false;
-    vcpu[i].pageSkew := kvmclockAdj - vcpu[i].tscAdj;
+    vcpu[i].pageBase := vcpu[i].tscAdj - kvmclockAdj;
   endif;
   if vcpu[i].reqClock | vcpu[i].reqAdj then vcpu[i].pc := PC_RUN; else vcpu[i].pc := PC_GUEST; endif;
 end;
@@ -68,7 +73,7 @@ begin
   kvmSuspendNs := 0; kvmclockAdj := 0; sharedSuspendNs := 0;
   for j : vcpu_t do
     vcpu[j].pc := PC_RUN; vcpu[j].reqAdj := false; vcpu[j].reqClock := false;
-    vcpu[j].suspendNs := 0; vcpu[j].tscAdj := 0; vcpu[j].pageSkew := 0; vcpu[j].irqPending := false;
+    vcpu[j].suspendNs := 0; vcpu[j].tscAdj := 0; vcpu[j].pageBase := 0; vcpu[j].irqPending := false;
   endfor;
   guestOffsBoot := 0; guestInjected := 0; lastMono := 0; lastBoot := 0; lastAwake := 0;
 end;
@@ -79,6 +84,8 @@ rule "pmSuspendPrepare" hostPhase = RUNNING & suspendsStarted < SUSPENDS ==>
 begin
   suspendsStarted := suspendsStarted + 1;
   hostPhase := PREPARED;
+  -- kvm_arch_pm_notifier -> kvm_set_guest_paused: KVM_REQ_CLOCK_UPDATE on every vCPU (every design).
+  requestClockUpdateAll();
   if V3 then for j : vcpu_t do vcpu[j].reqAdj := true; endfor; endif;
 end;
 
@@ -126,6 +133,7 @@ ruleset i : vcpu_t do
         vcpu[i].pc := PC_RETRY;
       else
         vcpu[i].tscAdj := vcpu[i].tscAdj + (d / GRAN) * GRAN;
+        -- KVM_REQ_MASTERCLOCK_UPDATE: a new snapshot (skew still 0), then a clock update on every vCPU.
         requestClockUpdateAll();
         sharedSuspendNs := kvmSuspendNs;
         vcpu[i].irqPending := true;
@@ -143,7 +151,7 @@ ruleset i : vcpu_t do
     var page : vcpu_t;
     begin
       if path = 0 then page := i; else page := 0; endif;
-      lastMono := hostAwake + hostSlept - vcpu[page].pageSkew - vcpu[i].tscAdj;
+      lastMono := vcpu[page].pageBase + hostAwake + hostSlept - vcpu[i].tscAdj;
       lastBoot := lastMono + guestOffsBoot;
       lastAwake := hostAwake;
     end;

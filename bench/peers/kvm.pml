@@ -7,7 +7,12 @@
  * Parameters (spin -D...): VCPUS (1..4), SUSPENDS, MAXAWAKE, MAXSLEEP,
  * GRAN (tscGranularity), CANFAIL, VDSO, and the design: V3 or BASELINE.
  * Fields that a design never changes (guest-sync, VMM, mutant fields) are
- * left out: they are constant, so they do not change the count.
+ * left out: they are constant, so they do not change the count. So are the
+ * premises' fields at their defaults (model/premises.ts): with the host TSC
+ * counting through the sleep (hostTsc=0) and no sleep error, the TSC counts
+ * exactly what offs_boot grows by (hostTscSlept = hostSlept), so the
+ * masterclock snapshot's skew (masterSkew = hostSlept - hostTscSlept) is
+ * always 0 and a page is written as pageBase = -kvmclockAdj + tscAdj.
  */
 
 #define RUNNING  0
@@ -32,7 +37,8 @@ bool reqAdj[VCPUS];
 bool reqClock[VCPUS];
 byte suspendNs[VCPUS];
 byte tscAdj[VCPUS];
-short pageSkew[VCPUS];
+/* pvclock page: system_time - tsc_timestamp (model/kvm.ts refreshPage). */
+short pageBase[VCPUS];
 bool irqPending[VCPUS];
 byte guestOffsBoot;
 byte guestInjected;
@@ -60,7 +66,7 @@ hidden byte d;
 #define KICK_OUT(k) if :: pc[k] == PC_GUEST -> pc[k] = PC_RUN :: else -> skip fi
 /* A thread between the d == 0 check and its re-request finishes the pass, then freezes. */
 #define FINISH_RETRY(k) if :: pc[k] == PC_RETRY -> reqAdj[k] = true; \
-  if :: reqClock[k] -> reqClock[k] = false; pageSkew[k] = kvmclockAdj - tscAdj[k] :: else -> skip fi; \
+  if :: reqClock[k] -> reqClock[k] = false; pageBase[k] = tscAdj[k] - kvmclockAdj :: else -> skip fi; \
   pc[k] = PC_RUN :: else -> skip fi
 #define CLEAR_IF_DONE(k) if :: total == suspendNs[k] -> reqAdj[k] = false :: else -> skip fi
 
@@ -70,7 +76,7 @@ inline requestClockUpdateAll() {
 
 /* vcpu_enter_guest after request processing: clock update, then the entry check. */
 inline finishPass(i) {
-  if :: reqClock[i] -> reqClock[i] = false; pageSkew[i] = kvmclockAdj - tscAdj[i] :: else -> skip fi;
+  if :: reqClock[i] -> reqClock[i] = false; pageBase[i] = tscAdj[i] - kvmclockAdj :: else -> skip fi;
   if :: reqClock[i] || reqAdj[i] -> pc[i] = PC_RUN :: else -> pc[i] = PC_GUEST fi
 }
 
@@ -94,6 +100,7 @@ inline vcpuRun(i) {
       :: d == 0 -> pc[i] = PC_RETRY
       :: else ->
         tscAdj[i] = tscAdj[i] + (d / GRAN) * GRAN;
+        /* KVM_REQ_MASTERCLOCK_UPDATE: a new snapshot (skew still 0), then a clock update on every vCPU. */
         requestClockUpdateAll();
         sharedSuspendNs = kvmSuspendNs;
         irqPending[i] = true;
@@ -114,7 +121,7 @@ inline vcpuExit(i) {
 inline readClock(i, page) {
   d_step {
     pc[i] == PC_GUEST ->
-    lastMono = hostAwake + hostSlept - pageSkew[page] - tscAdj[i];
+    lastMono = pageBase[page] + hostAwake + hostSlept - tscAdj[i];
     lastBoot = lastMono + guestOffsBoot;
     lastAwake = hostAwake
   }
@@ -154,6 +161,8 @@ end:
   :: d_step {
        hostPhase == RUNNING && suspendsStarted < SUSPENDS ->
        suspendsStarted++; hostPhase = PREPARED;
+       /* kvm_arch_pm_notifier -> kvm_set_guest_paused: KVM_REQ_CLOCK_UPDATE on every vCPU (every design). */
+       requestClockUpdateAll();
 #ifdef V3
        EACH(SET_REQ_ADJ)
 #endif
