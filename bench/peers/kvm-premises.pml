@@ -132,6 +132,7 @@ byte suspendNs[VCPUS];
 byte tscSleptSeen[VCPUS];
 short tscAdj[VCPUS];
 short pageBase[VCPUS];
+bool pageStable[VCPUS] = true;  /* PVCLOCK_TSC_STABLE_BIT in each page: unstableTsc=0, so set at VM creation */
 bool irqPending[VCPUS];
 bool inRun[VCPUS] = true;
 byte guestOffsBoot;
@@ -151,6 +152,7 @@ hidden byte res;                /* what suspendTimeAdj returned */
 hidden byte j;                  /* loops of the shared steps */
 hidden byte fz;                 /* the freezer's loop (it calls retry, which may call lockEdge) */
 hidden byte page;
+hidden byte vdsoPage0;          /* the vDSO reads vCPU 0's page itself */
 hidden short raw;
 hidden short prevMono;
 hidden short prevBoot;
@@ -214,9 +216,13 @@ inline requestClockUpdateAll() {
   for (j : 0 .. VCPUS - 1) { reqClock[j] = true }
 }
 
-/* kvm_guest_time_update: the page from the masterclock snapshot, or from the clocks now without it. */
+/* kvm_guest_time_update: the page from the masterclock snapshot, or from
+ * the clocks now without it; PVCLOCK_TSC_STABLE_BIT while the masterclock is
+ * in use. The bit belongs to the page: one written before the masterclock
+ * was lost keeps it until its own vCPU rewrites it. */
 inline refreshPage(i) {
-  pageBase[i] = (masterclockLost -> hostSlept - hostTscSlept : masterSkew) - kvmclockAdj + tscAdj[i]
+  pageBase[i] = (masterclockLost -> hostSlept - hostTscSlept : masterSkew) - kvmclockAdj + tscAdj[i];
+  pageStable[i] = !masterclockLost
 }
 
 inline masterclockUpdate() {
@@ -252,6 +258,8 @@ inline vmWideAdjust() {
   fi
 }
 
+/* deliverCallbackIrq drops the vector while the guest is down (guestBooted
+ * false); here the guest is always up, so it is always delivered. */
 inline notifyGuest(i) {
   sharedSuspendNs = kvmSuspendNs;
   irqPending[i] = true
@@ -381,8 +389,11 @@ inline hostSleep(dur) {
     hostPhase == FROZEN && MAXSLEEP >= dur ->
     hostSlept = hostSlept + dur;
     if :: HOSTTSC == HOSTTSC_COUNTS -> hostTscSlept = hostTscSlept + dur :: else -> skip fi;
+    /* A reset: kvm_arch_hardware_enable ends the masterclock for good and,
+     * at every resume (the TSC is behind last_host_tsc each time), asks
+     * every vCPU for a new page. */
     if
-    :: HOSTTSC == HOSTTSC_RESETS && !masterclockLost -> masterclockLost = true; requestClockUpdateAll()
+    :: HOSTTSC == HOSTTSC_RESETS -> masterclockLost = true; requestClockUpdateAll()
     :: else -> skip
     fi;
     hostPhase = RESUMED;
@@ -409,15 +420,19 @@ inline vcpuExit(i) {
   d_step { pc[i] == PC_GUEST -> pc[i] = PC_RUN; invariants() }
 }
 
-/* readClock(i, path): readMono (the vDSO reads vCPU 0's page unless the masterclock is lost; the pvclock clamp without it). */
+/* readClock(i, path): readMono. The vDSO reads vCPU 0's page itself while
+ * that page has PVCLOCK_TSC_STABLE_BIT (vdsoReadsPage0), else it falls back
+ * to the kernel, which reads the reader's own page; a kernel read through a
+ * page without the bit is clamped to pvclock's last_value (guestClockRead). */
 inline readClock(i, path) {
   d_step {
     pc[i] == PC_GUEST ->
     prevMono = lastMono; prevBoot = lastBoot; prevAwake = lastAwake;
-    page = ((path == 1 && !masterclockLost) -> 0 : i);
+    vdsoPage0 = (path == 1 && pageStable[0]);
+    page = (vdsoPage0 -> 0 : i);
     raw = pageBase[page] + hostAwake + hostTscSlept - tscAdj[i];
     if
-    :: masterclockLost -> if :: raw < pvLast -> raw = pvLast :: else -> skip fi; pvLast = raw
+    :: !vdsoPage0 && !pageStable[i] -> if :: raw < pvLast -> raw = pvLast :: else -> skip fi; pvLast = raw
     :: else -> skip
     fi;
     lastMono = raw - GUEST_MONO_ADJ;
