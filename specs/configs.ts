@@ -16,7 +16,7 @@ export interface Expectation {
 export interface CheckConfig {
   readonly name: string;
   readonly variant: string;
-  /** Parameters that differ from the defaults in specs/kvm.ts. */
+  /** Parameters that differ from the model's defaults (its architecture's, model/arch/*.ts). */
   readonly params: Readonly<Record<string, number>>;
   readonly expect: Readonly<Record<string, Expectation>>;
 }
@@ -463,14 +463,15 @@ export const configs: readonly CheckConfig[] = [
 
 /** The expectations recorded for a variant at fully resolved parameters. */
 export function expectationFor(variant: string, resolved: Readonly<Record<string, number>>): Record<string, Expectation> | undefined {
-  const { kvmDefaults } = defaultsRef;
+  const defaults = defaultsRef.defaults.get(variant) ?? {};
   for (const c of configs) {
     if (c.variant !== variant) continue;
-    const full = { ...kvmDefaults, ...c.params };
+    const full = { ...defaults, ...c.params };
     if (Object.keys(resolved).every((k) => full[k] === resolved[k])) return c.expect;
   }
   return undefined;
 }
 
-// Filled by specs/kvm.ts to avoid an import cycle.
-export const defaultsRef: { kvmDefaults: Record<string, number> } = { kvmDefaults: {} };
+// Each model's default parameters (architectures differ), filled by
+// specs/kvm.ts to avoid an import cycle.
+export const defaultsRef: { defaults: Map<string, Record<string, number>> } = { defaults: new Map() };
