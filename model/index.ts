@@ -5,7 +5,9 @@
 
 import type { AnyArch } from './core/machine.js';
 import type { Design } from './core/design.js';
+import { arm64 } from './arch/arm64.js';
 import { x86 } from './arch/x86.js';
+import { arm64Designs } from './designs/arm64.js';
 import { x86Designs } from './designs/x86.js';
 
 export interface Architecture {
@@ -16,4 +18,5 @@ export interface Architecture {
 
 export const architectures: readonly Architecture[] = [
   { arch: x86, designs: x86Designs },
+  { arch: arm64, designs: arm64Designs },
 ];

@@ -4,6 +4,7 @@
 // each architecture's own.
 
 import { invariant, leadsTo, stepProperty, type LivenessProperty, type Property } from '../checker/index.js';
+import { cntvct, guestAwake, type Arm64Ctx, type Arm64State } from '../model/arch/arm64.js';
 import { documentedLockOrder, LockClass, lockClassNames, type X86Ctx, type X86State } from '../model/arch/x86.js';
 import type { AnyArch } from '../model/core/machine.js';
 import { HostPhase, VcpuPc, type CoreState, type Ctx } from '../model/core/state.js';
@@ -95,8 +96,46 @@ function x86Properties(_c: X86Ctx): Props<X86State> {
   ];
 }
 
+const readsCounter = (family: string) => family === 'readClock' || family === 'readCounters';
+
+/**
+ * arm64's own: what the generic timer promises a guest that reads more than
+ * one counter, programs the virtual timer, or trusts the counter as the
+ * architecture defines it (Marc's objection).
+ */
+function arm64Properties(c: Arm64Ctx): Props<Arm64State> {
+  const tol = c.p.jumpTolerance;
+  return [
+    stepProperty<Arm64State>(
+      'countersAgree',
+      // CNTVCT - CNTPCT = lag(physical) - lag(virtual); 0 at VM creation.
+      (_b, a, x) => a.family !== 'readCounters' || x.lastPhysLag === x.lastVirtLag,
+      'a guest that reads both counters finds CNTVCT - CNTPCT what it was at VM creation: the offsets between its counters do not move',
+    ),
+    stepProperty<Arm64State>(
+      'timerDeadline',
+      (b, a, x) => {
+        if (a.family !== 'vtimerFire') return true;
+        // Due at T = MONOTONIC when set + 1 (vtimerProgram); the guest's
+        // awake time beyond T: what it was awake since it set the timer,
+        // less the tick the timer was for.
+        const due = b.vtimerSetMono + 1;
+        const fired = cntvct(x, c, 0) - x.guestMonoAdj;
+        const awakeBeyond = Math.max(0, guestAwake(x) - b.vtimerSetAwake - 1);
+        return fired >= due && fired <= due + awakeBeyond + tol;
+      },
+      `a virtual timer programmed for guest MONOTONIC T fires at MONOTONIC >= T, and no later than T plus the guest's awake time beyond T${tol ? ` + ${tol}` : ''} (CNTV_CVAL against the offset counter)`,
+    ),
+    stepProperty<Arm64State>(
+      'architecturalCounter',
+      (b, a, x) => !readsCounter(a.family) || (x.lastVirtLag <= b.lastVirtLag && x.lastPhysLag <= b.lastPhysLag),
+      "between two reads a guest-visible counter (virtual, or physical) advances by at least the time that passed, the host's suspend included, as the always-on system counter does: no offset hides time from the guest",
+    ),
+  ];
+}
+
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-const archProperties: Record<string, (c: any) => Props<any>> = { x86: x86Properties };
+const archProperties: Record<string, (c: any) => Props<any>> = { x86: x86Properties, arm64: arm64Properties };
 
 /** Every property a model of this architecture is checked against, shared ones first. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
