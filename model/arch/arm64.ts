@@ -259,7 +259,7 @@ export const arm64: Arch<Arm64State, Arm64Ctx, Arm64Design> = {
     freezeTasks:
       "suspend_freeze_processes: every vCPU thread is frozen at its next freezable point: kicked out of guest mode (the freezer's signal ends KVM_RUN with -EINTR: vcpu_put -> kvm_timer_vcpu_put, set_cntvoff(0)), or, in the middle of a pass of the run loop, after finishing it",
     hostSleep:
-      'timekeeping_suspend, the machine sleeps for D ticks, timekeeping_resume: the system counter keeps counting in its always-on domain, and offs_boot += D as that counter measured it (arch_sys_counter is CLOCK_SOURCE_SUSPEND_NONSTOP: clocksource_stop_suspend_timing)',
+      'timekeeping_suspend, the machine sleeps for D ticks, timekeeping_resume: the system counter keeps counting in its always-on domain, and offs_boot += D as that counter measured it (arch_sys_counter is CLOCK_SOURCE_SUSPEND_NONSTOP: clocksource_stop_suspend_timing); with counterStops it does not count, and offs_boot += D from the RTC (rtc_resume)',
     vcpuRun:
       'kvm_arch_vcpu_ioctl_run: (after a freeze or a stop, KVM_RUN loads the vCPU: kvm_arch_vcpu_load -> kvm_timer_vcpu_load, set_cntvoff) check_vcpu_requests (KVM_REQ_SUSPEND_TIME_ADJ, the port), then enter unless kvm_vcpu_exit_request sees a request pending',
     vcpuExit: 'a guest exit (handle_exit: WFI, an interrupt, a trap, a kick or the freezer); back to the top of the run loop',
