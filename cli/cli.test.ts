@@ -205,6 +205,8 @@ describe('clockcheck compare', () => {
     expect(r.stdout).toMatch(/variant\s+monoNoRewind.*lockOrder\s+noSleepInAtomic\s+noWarn\s+deadlock/);
     expect(r.stdout).toMatch(/variant\s+monoNoRewind.*countersAgree\s+timerDeadline\s+architecturalCounter\s+deadlock/);
     const md = run(...args, '--md').stdout;
+    expect(md).toContain('### arm64-baseline: monoNoJump (6 steps)');
+    expect(run(...args, '--md', '--no-traces').stdout).not.toContain('### ');
     expect(md).toContain('## x86\n');
     expect(md).toContain('## arm64\n');
     expect(md).toContain('| arm64-baseline | ✓ | ✗ 6 | ✓ | ✓ | ✗ 5+4 | ✓ | ✓ | ✗ 9 | ✓ | ✓ |');

@@ -211,7 +211,7 @@ const compareCommand: Command = {
     workers: "check this many variants at once, each in a thread of its own ('auto': one per core; default 1)",
     shard: "check only shard i of n (variant k goes to shard k mod n + 1), of one architecture; 'clockcheck merge' joins the shards' results files",
     json: 'print the comparison as JSON; with FILE.json, write a results file (for merge) and print the table',
-    md: 'print the comparison as Markdown (table and counterexamples)',
+    md: 'print the comparison as Markdown (table, and counterexamples unless --no-traces)',
     'no-traces': 'only the table, no counterexamples',
     traces: 'write each counterexample as a trace file into this folder',
   },
@@ -243,7 +243,7 @@ const compareCommand: Command = {
         : [];
     if (json !== undefined && json !== '-') writeResults(json, rowsFile('compare', specs[0]!, shard, tables[0]!.cells, rows));
     if (json === '-') process.stdout.write(JSON.stringify(compareToJson(rows), null, 2) + '\n');
-    else if (v.md) process.stdout.write(compareToMarkdown(rows) + '\n');
+    else if (v.md) process.stdout.write(compareToMarkdown(rows, v['no-traces'] !== true) + '\n');
     else process.stdout.write(formatCompare(rows, makeStyle(useColor(v)), v['no-traces'] !== true) + '\n');
     if (json !== '-' && saved.length) process.stdout.write(`${saved.length} trace files written to ${v.traces}\n`);
     if (json !== undefined && json !== '-') process.stdout.write(`results written: ${json}\n`);

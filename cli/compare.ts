@@ -329,7 +329,7 @@ export function formatCompare(rows: readonly CompareRow[], st: Style, withTraces
 }
 
 /** A table per architecture (headed by its name and parameters when there are several), then every counterexample. */
-export function compareToMarkdown(rows: readonly CompareRow[]): string {
+export function compareToMarkdown(rows: readonly CompareRow[], withTraces = true): string {
   const plain = { bold: (s: string) => s, red: (s: string) => s, green: (s: string) => s, yellow: (s: string) => s, dim: (s: string) => s };
   const groups = byArch(rows);
   const lines: string[] = [];
@@ -344,7 +344,7 @@ export function compareToMarkdown(rows: readonly CompareRow[]): string {
     );
   }
   lines.push('✓ holds, ✗ n violated with a shortest counterexample of n steps, ✗ p+l a lasso of p steps and then a loop of l repeated forever, ? unknown, ! differs from specs/.');
-  for (const r of rows) {
+  for (const r of withTraces ? rows : []) {
     for (const p of r.result.properties) {
       if (!p.trace) continue;
       lines.push('', `### ${r.variant}: ${p.name} (${stepsText(p.trace.actions.length, p.trace.loopStart === undefined ? null : p.trace.actions.length - p.trace.loopStart)} steps)`, '', '```', formatTrace(r.model, p, plain, { compact: true }), '```');
