@@ -5,7 +5,7 @@
 // its own counters; the shared code (model/core/*.ts) reads and writes
 // states through `CoreState`, which every architecture's state view satisfies.
 
-import { bool, enumOf, int, type IntSpec } from '../../checker/index.js';
+import { bool, enumOf, int } from '../../checker/index.js';
 
 /** Host suspend sequence (kernel/power/suspend.c: enter_state and the functions it calls). */
 export const HostPhase = {
@@ -169,11 +169,6 @@ export function coreFields(p: CoreParams, b: CoreBounds) {
       lastAwake: int(0, p.maxAwake),
     },
   };
-}
-
-/** A constant field: one value, so it adds no states (a premise an architecture does not have). */
-export function constant(v: number): IntSpec {
-  return int(v, v);
 }
 
 export function hostBoot(s: CoreState): number {
