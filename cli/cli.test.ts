@@ -183,6 +183,46 @@ describe('clockcheck compare', () => {
     expect(cli.stdout).toMatch(/v1\s+✓\s+✓\s+✓\s+✓\s+✓\s+✓\s+✓\s+✗ 3\s+✓\s+✓\s+5,052/);
   });
 
+  it('--arch arm64: the arm64 designs in a table of their own properties, every verdict as specs/ records', () => {
+    const r = run('compare', '--arch', 'arm64', '--no-traces', '-p', 'suspends=1,canFail=0');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('clockcheck compare · arm64 · vcpus=2 suspends=1 maxAwake=2 maxSleep=1');
+    expect(r.stdout).toMatch(/variant\s+monoNoRewind\s+monoNoJump\s+bootNoRewind\s+bootExact\s+bootCatchesUp\s+vcpuEventuallyEnters\s+countersAgree\s+timerDeadline\s+architecturalCounter\s+deadlock\s+states\s+time/);
+    expect(r.stdout).toMatch(/arm64-v3\s+✓\s+✓\s+✓\s+✓\s+✓\s+✓\s+✗ 6\s+✓\s+✗ 6\s+✓\s+3,489/);
+    expect(r.stdout).toMatch(/arm64-guest-sync\s+(✓\s+){10}/);
+    expect(r.stdout).not.toMatch(/^\s+v3-fixed/m);
+    expect(r.stdout).toContain('every verdict matches the expectation recorded in specs/');
+  });
+
+  it('variants of both architectures: a table each, with its own columns and parameters; --md a section each; --json names the architecture', () => {
+    const args = ['compare', '--variants', 'baseline,arm64-baseline', '-p', 'suspends=1,canFail=0'];
+    const r = run(...args, '--no-traces');
+    expect(r.code).toBe(0);
+    const heads = r.stdout.split('\n').filter((l) => l.startsWith('clockcheck compare'));
+    expect(heads).toEqual([
+      expect.stringContaining('clockcheck compare · x86 · vcpus=2 suspends=1 maxAwake=2 maxSleep=2 jumpTolerance=0 tscGranularity=1'),
+      expect.stringContaining('clockcheck compare · arm64 · vcpus=2 suspends=1 maxAwake=2 maxSleep=1 jumpTolerance=0 canFail=0'),
+    ]);
+    expect(r.stdout).toMatch(/variant\s+monoNoRewind.*lockOrder\s+noSleepInAtomic\s+noWarn\s+deadlock/);
+    expect(r.stdout).toMatch(/variant\s+monoNoRewind.*countersAgree\s+timerDeadline\s+architecturalCounter\s+deadlock/);
+    const md = run(...args, '--md').stdout;
+    expect(md).toContain('### arm64-baseline: monoNoJump (6 steps)');
+    expect(run(...args, '--md', '--no-traces').stdout).not.toContain('### ');
+    expect(md).toContain('## x86\n');
+    expect(md).toContain('## arm64\n');
+    expect(md).toContain('| arm64-baseline | ✓ | ✗ 6 | ✓ | ✓ | ✗ 5+4 | ✓ | ✓ | ✗ 9 | ✓ | ✓ |');
+    const js = JSON.parse(run(...args, '--json').stdout);
+    expect(js.map((x: { variant: string; arch: string }) => [x.variant, x.arch])).toEqual([['baseline', 'x86'], ['arm64-baseline', 'arm64']]);
+  });
+
+  it('list names each model\'s architecture and its parameters', () => {
+    const r = run('list');
+    expect(r.stdout).toContain('arm64-v3  (kvm arm64 design) RFC v3 ported');
+    expect(r.stdout).toContain('v3  (kvm x86 design) RFC v3');
+    expect(r.stdout).toContain('mutant-no-retry  (kvm x86 mutant)');
+    expect(r.stdout).toMatch(/counterStops=0 {2}\[0\.\.1\]/);
+  });
+
   it('--md gives a Markdown table and fenced traces; --json the data', () => {
     const md = run('compare', '--variants', 'baseline', '--md');
     expect(md.code).toBe(0);
@@ -197,7 +237,7 @@ describe('clockcheck compare', () => {
 
 describe('bad usage and broken models: one line, exit 2', () => {
   const cases: [string[], string][] = [
-    [['check', 'nope'], "clockcheck: error: unknown model 'nope' (known: baseline, v1, v3, v3-fixed, marc-userspace, marc-userspace-strong, guest-sync-strict, guest-sync-timeout, mutant-request-after-entry, mutant-no-retry, mutant-post-clears-all, mutant-vm-adjust-per-vcpu, mutant-irq-before-adjust, mutant-inject-cumulative, mutant-fix-under-kvm-lock, diehard, peterson, lost-update; or give a path to a model file)"],
+    [['check', 'nope'], "clockcheck: error: unknown model 'nope' (known: baseline, v1, v3, v3-fixed, marc-userspace, marc-userspace-strong, guest-sync-strict, guest-sync-timeout, mutant-request-after-entry, mutant-no-retry, mutant-post-clears-all, mutant-vm-adjust-per-vcpu, mutant-irq-before-adjust, mutant-inject-cumulative, mutant-fix-under-kvm-lock, arm64-baseline, arm64-v3, arm64-v3-ecv, arm64-userspace, arm64-stolen-time, arm64-guest-sync, diehard, peterson, lost-update; or give a path to a model file)"],
     [['check', 'peterson', '--param', 'x=1'], "clockcheck: error: model peterson has no parameter 'x' (known: swapped)"],
     [['check', 'peterson', '--param', 'swapped=3'], 'clockcheck: error: parameter swapped=3 is out of range for model peterson (0..1)'],
     [['check', 'peterson', '--param', 'swapped'], "clockcheck: error: --param expects name=value, got 'swapped'"],
@@ -217,7 +257,13 @@ describe('bad usage and broken models: one line, exit 2', () => {
     [['check', 'cli/fixtures/outOfRange.ts'], 'clockcheck: model error: action inc: field x = 3 is outside its declared range 0..2'],
     [['check'], "clockcheck: error: check takes one model (a name from 'clockcheck list', or a path), got 0"],
     [['frob'], "clockcheck: error: unknown command 'frob' (commands: check, compare, simulate, sweep, merge, replay, show, list)"],
-    [['compare', '--variants', 'v4'], "clockcheck: error: unknown variant 'v4' (variants: baseline, v1, v3, v3-fixed, marc-userspace, marc-userspace-strong, guest-sync-strict, guest-sync-timeout, mutant-request-after-entry, mutant-no-retry, mutant-post-clears-all, mutant-vm-adjust-per-vcpu, mutant-irq-before-adjust, mutant-inject-cumulative, mutant-fix-under-kvm-lock)"],
+    [['compare', '--variants', 'v4'], "clockcheck: error: unknown variant 'v4' (variants: baseline, v1, v3, v3-fixed, marc-userspace, marc-userspace-strong, guest-sync-strict, guest-sync-timeout, mutant-request-after-entry, mutant-no-retry, mutant-post-clears-all, mutant-vm-adjust-per-vcpu, mutant-irq-before-adjust, mutant-inject-cumulative, mutant-fix-under-kvm-lock, arm64-baseline, arm64-v3, arm64-v3-ecv, arm64-userspace, arm64-stolen-time, arm64-guest-sync)"],
+    [['compare', '--arch', 'mips'], "clockcheck: error: unknown architecture 'mips' (architectures: x86, arm64)"],
+    [['compare', '--arch', 'arm64', '--variants', 'v3'], "clockcheck: error: variant 'v3' is not an arm64 design (arm64: arm64-baseline, arm64-v3, arm64-v3-ecv, arm64-userspace, arm64-stolen-time, arm64-guest-sync)"],
+    [['compare', '-p', 'hostTsc=1'], 'clockcheck: error: parameter hostTsc is x86 only (arm64 has none): choose the architecture with --arch x86'],
+    [['compare', '--shard', '1/2'], "clockcheck: error: --shard: a results file holds one architecture's table, and these variants are x86 and arm64: choose one with --arch"],
+    [['compare', '--variants', 'baseline,arm64-baseline', '--json', 'out.json'], "clockcheck: error: --json FILE: a results file holds one architecture's table, and these variants are x86 and arm64: choose one with --arch"],
+    [['sweep', '--grid', 'vcpus=1..2', '--arch', 'sparc'], "clockcheck: error: unknown architecture 'sparc' (architectures: x86, arm64)"],
     [['compare', '--json', '--md'], 'clockcheck: error: --json and --md cannot be used together'],
     [['compare', '-w', '2', '-p', 'vcpus=13'], 'clockcheck: error: parameter vcpus=13 is out of range for model baseline (1..12)'],
     [['compare', '-w', 'many'], "clockcheck: error: --workers: 'many' is not 'auto' or a number from 1 to 64"],

@@ -11,8 +11,8 @@ import { builtinModels, registryModule, resolveModel } from './registry.js';
 import { formatShow, runReplay, runShow, saveTraces } from './traceCommands.js';
 import { readTraceFile } from '../traces/io.js';
 import { checkReportPaths, reportFromCheck, reportFromCompare, reportOptionDocs, reportOptions, writeReports } from './reports.js';
-import { compareExitCode, compareToJson, compareToMarkdown, formatCompare, formatTable, tableExitCode, tableRow } from './compare.js';
-import { parseVariants, rowsFile, runShard, sweepHead, tableSpec } from './shards/sweep.js';
+import { compareExitCode, compareToJson, compareToMarkdown, formatCompare, formatTable, parseArch, tableExitCode, tableRow } from './compare.js';
+import { parseVariants, rowsFile, runShard, runSpecs, sweepHead, tableSpecs } from './shards/sweep.js';
 import { writeResults } from './shards/results.js';
 import { runMerge } from './shards/merge.js';
 import { DEFAULT_DEPTH, DEFAULT_RUNS, formatSimulation, runSimulation, saveSimulationTraces, simulationToJson } from './simulate/simulate.js';
@@ -189,10 +189,11 @@ const listCommand: Command = {
 };
 
 const compareCommand: Command = {
-  synopsis: 'compare [--variants a,b,...] [--param k=v ...]',
-  summary: 'check every KVM design variant against every property and show them side by side',
+  synopsis: 'compare [--arch x86|arm64] [--variants a,b,...] [--param k=v ...]',
+  summary: 'check every KVM design variant against every property and show them side by side, a table per architecture',
   options: {
     ...searchOptions,
+    arch: { type: 'string' },
     variants: { type: 'string' },
     workers: { type: 'string', short: 'w' },
     shard: { type: 'string' },
@@ -205,11 +206,12 @@ const compareCommand: Command = {
   optionDocs: {
     ...searchOptionDocs,
     ...reportOptionDocs,
+    arch: "only this architecture's variants (x86 or arm64; default: every architecture, a table each)",
     variants: `comma-separated variants (default: all; see 'clockcheck list')`,
     workers: "check this many variants at once, each in a thread of its own ('auto': one per core; default 1)",
-    shard: "check only shard i of n (variant k goes to shard k mod n + 1); 'clockcheck merge' joins the shards' results files",
+    shard: "check only shard i of n (variant k goes to shard k mod n + 1), of one architecture; 'clockcheck merge' joins the shards' results files",
     json: 'print the comparison as JSON; with FILE.json, write a results file (for merge) and print the table',
-    md: 'print the comparison as Markdown (table and counterexamples)',
+    md: 'print the comparison as Markdown (table, and counterexamples unless --no-traces)',
     'no-traces': 'only the table, no counterexamples',
     traces: 'write each counterexample as a trace file into this folder',
   },
@@ -218,19 +220,20 @@ const compareCommand: Command = {
     const json = jsonTarget(v);
     if (json && v.md) throw new UsageError('--json and --md cannot be used together');
     checkReportPaths(v);
-    const variants = parseVariants(v.variants as string | undefined);
+    const variants = parseVariants(v.variants as string | undefined, parseArch(v.arch as string | undefined));
     const shard = parseShard(v.shard as string | undefined);
     const params = parseParams(v.param as string[] | undefined);
     let current = '';
     const progress = progressPrinter('compare', v.quiet !== true);
     const opts = searchOptionsFrom(v, (p) => progress.onProgress({ ...p }));
     const workers = parseWorkers(v.workers as string | undefined);
-    const spec = tableSpec(variants, params, [], opts);
+    const specs = tableSpecs(variants, params, [], opts, shard ? '--shard' : json !== undefined && json !== '-' ? '--json FILE' : undefined);
     const onStart = (cell: { variant: string }) => {
       current = cell.variant;
       if (v.quiet !== true && process.stderr.isTTY) process.stderr.write(`\r\x1b[Kchecking ${current}...`);
     };
-    const { cells, rows } = await runShard(spec, shard, opts, workers, onStart);
+    const tables = shard ? [await runShard(specs[0]!, shard, opts, workers, onStart)] : await runSpecs(specs, opts, workers, onStart);
+    const rows = tables.flatMap((t) => t.rows);
     progress.done();
     if (v.quiet !== true && process.stderr.isTTY) process.stderr.write('\r\x1b[K');
     const models = builtinModels();
@@ -238,9 +241,9 @@ const compareCommand: Command = {
       typeof v.traces === 'string'
         ? rows.flatMap((r) => saveTraces(v.traces as string, r.variant, models.get(r.variant)!.definition, r.model, r.result))
         : [];
-    if (json !== undefined && json !== '-') writeResults(json, rowsFile('compare', spec, shard, cells, rows));
+    if (json !== undefined && json !== '-') writeResults(json, rowsFile('compare', specs[0]!, shard, tables[0]!.cells, rows));
     if (json === '-') process.stdout.write(JSON.stringify(compareToJson(rows), null, 2) + '\n');
-    else if (v.md) process.stdout.write(compareToMarkdown(rows) + '\n');
+    else if (v.md) process.stdout.write(compareToMarkdown(rows, v['no-traces'] !== true) + '\n');
     else process.stdout.write(formatCompare(rows, makeStyle(useColor(v)), v['no-traces'] !== true) + '\n');
     if (json !== '-' && saved.length) process.stdout.write(`${saved.length} trace files written to ${v.traces}\n`);
     if (json !== undefined && json !== '-') process.stdout.write(`results written: ${json}\n`);
@@ -250,10 +253,11 @@ const compareCommand: Command = {
 };
 
 const sweepCommand: Command = {
-  synopsis: 'sweep --grid k=a..b [--variants a,b]',
-  summary: 'check KVM variants at every point of a parameter grid, in one table; shardable across machines',
+  synopsis: 'sweep --grid k=a..b [--arch x86|arm64] [--variants a,b]',
+  summary: 'check KVM variants at every point of a parameter grid, in one table per architecture; shardable across machines',
   options: {
     ...searchOptions,
+    arch: { type: 'string' },
     variants: { type: 'string' },
     grid: { type: 'string', multiple: true },
     workers: { type: 'string', short: 'w' },
@@ -263,6 +267,7 @@ const sweepCommand: Command = {
   },
   optionDocs: {
     ...searchOptionDocs,
+    arch: "only this architecture's variants (x86 or arm64; default: every architecture, a table each)",
     variants: `comma-separated variants (default: all; see 'clockcheck list')`,
     grid: 'parameters to sweep, name=a..b or name=value (repeatable, or comma-separated): vcpus=1..4,suspends=1..3',
     param: 'a fixed model parameter, name=value (repeatable, or comma-separated)',
@@ -275,19 +280,20 @@ const sweepCommand: Command = {
     if (pos.length) throw new UsageError(`sweep takes no positional arguments (use --variants ${pos.join(',')})`);
     const grid = parseGrid(v.grid as string[] | undefined);
     if (grid.length === 0) throw new UsageError('sweep needs --grid (e.g. --grid vcpus=1..4,suspends=1..3)');
-    const variants = parseVariants(v.variants as string | undefined);
+    const variants = parseVariants(v.variants as string | undefined, parseArch(v.arch as string | undefined));
     const shard = parseShard(v.shard as string | undefined);
     const json = jsonTarget(v);
     const progress = progressPrinter('sweep', v.quiet !== true);
     const opts = searchOptionsFrom(v, (p) => progress.onProgress({ ...p }));
     const workers = parseWorkers(v.workers as string | undefined);
-    const spec = tableSpec(variants, parseParams(v.param as string[] | undefined), grid, opts);
+    const specs = tableSpecs(variants, parseParams(v.param as string[] | undefined), grid, opts, shard ? '--shard' : json !== undefined ? '--json' : undefined);
     const onStart = (cell: { variant: string; params: Readonly<Record<string, number>> }) => {
       if (v.quiet !== true && process.stderr.isTTY) {
         process.stderr.write(`\r\x1b[Kchecking ${cell.variant} ${grid.map((a) => `${a.name}=${cell.params[a.name]}`).join(' ')}...`);
       }
     };
-    const { cells, rows } = await runShard(spec, shard, opts, workers, onStart);
+    const tables = shard ? [await runShard(specs[0]!, shard, opts, workers, onStart)] : await runSpecs(specs, opts, workers, onStart);
+    const rows = tables.flatMap((t) => t.rows);
     progress.done();
     if (v.quiet !== true && process.stderr.isTTY) process.stderr.write('\r\x1b[K');
     const models = builtinModels();
@@ -297,12 +303,13 @@ const sweepCommand: Command = {
       typeof v.traces === 'string'
         ? rows.flatMap((r) => saveTraces(cellDir(r.result.params), r.variant, models.get(r.variant)!.definition, r.model, r.result))
         : [];
-    const file = rowsFile('sweep', spec, shard, cells, rows);
+    const file = rowsFile('sweep', specs[0]!, shard, tables[0]!.cells, rows);
     if (json !== undefined && json !== '-') writeResults(json, file);
     if (json === '-') process.stdout.write(JSON.stringify(file, null, 2) + '\n');
     else {
       const st = makeStyle(useColor(v));
-      process.stdout.write(formatTable(rows.map(tableRow), st, sweepHead(spec, shard, st), grid.map((a) => a.name)) + '\n');
+      const text = specs.map((spec, k) => formatTable(tables[k]!.rows.map(tableRow), st, sweepHead(spec, shard, st), grid.map((a) => a.name)));
+      process.stdout.write(text.join('\n\n') + '\n');
       if (saved.length) process.stdout.write(`${saved.length} trace files written to ${v.traces}\n`);
       if (json !== undefined) process.stdout.write(`results written: ${json}\n`);
     }

@@ -6,6 +6,7 @@ import { expectationFor, type Expectation } from '../specs/configs.js';
 import { fmtInt, fmtSeconds, formatTrace, table, verdictText, type Style } from './format.js';
 import { resultToJson } from './json.js';
 import { builtinModels, registryModule } from './registry.js';
+import { kvmArchNames } from '../specs/kvm.js';
 import { Worker } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import { bundledScript } from '../checker/runtime/workerBundle.js';
@@ -21,8 +22,33 @@ export interface CompareRow {
   readonly expected: Readonly<Record<string, Expectation>> | undefined;
 }
 
-export function kvmVariantNames(): string[] {
-  return [...builtinModels()].filter(([, m]) => m.group.startsWith('kvm')).map(([n]) => n);
+/** The KVM variants, of one architecture or of all, in the order `list` shows them. */
+export function kvmVariantNames(arch?: string): string[] {
+  return [...builtinModels()].filter(([, m]) => m.arch !== undefined && (arch === undefined || m.arch === arch)).map(([n]) => n);
+}
+
+/** The architecture of a KVM variant (undefined for any other model). */
+export function archOf(variant: string): string | undefined {
+  return builtinModels().get(variant)?.arch;
+}
+
+/** `--arch`: one of the architectures the model knows. */
+export function parseArch(raw: string | undefined): string | undefined {
+  if (raw === undefined) return undefined;
+  if (!kvmArchNames.includes(raw)) throw new UsageError(`unknown architecture '${raw}' (architectures: ${kvmArchNames.join(', ')})`);
+  return raw;
+}
+
+/** Rows (or anything naming a variant) grouped by architecture, each group in its order, groups in the order they first come. */
+export function byArch<T extends { readonly variant: string }>(items: readonly T[]): { arch: string; items: T[] }[] {
+  const groups: { arch: string; items: T[] }[] = [];
+  for (const it of items) {
+    const arch = archOf(it.variant) ?? '';
+    let g = groups.find((x) => x.arch === arch);
+    if (!g) groups.push((g = { arch, items: [] }));
+    g.items.push(it);
+  }
+  return groups;
 }
 
 /** A comparison gives every property a verdict, so it never stops at the first violation. */
@@ -34,7 +60,7 @@ function checkVariantNames(variants: readonly string[]): ReturnType<typeof built
   const models = builtinModels();
   for (const v of variants) {
     const m = models.get(v);
-    if (!m || !m.group.startsWith('kvm')) throw new UsageError(`unknown variant '${v}' (variants: ${kvmVariantNames().join(', ')})`);
+    if (!m || m.arch === undefined) throw new UsageError(`unknown variant '${v}' (variants: ${kvmVariantNames().join(', ')})`);
   }
   return models;
 }
@@ -277,17 +303,18 @@ export function formatTable(rows: readonly TableRow[], st: Style, head: string |
   return out.join('\n');
 }
 
-/** The head line of a comparison: the parameters every row shares. */
+/** The head line of a comparison: the architecture, and the parameters every row shares. */
 export function compareHead(rows: readonly TableRow[], st: Style): string | undefined {
   const first = rows[0];
   if (!first) return undefined;
+  const arch = archOf(first.variant);
   const sym = first.symmetry ? ' · symmetry: the states column counts orbits, one stored state each' : '';
-  return st.bold('clockcheck compare') + ` · ${Object.entries(first.params).map(([k, v]) => `${k}=${v}`).join(' ')}${sym}`;
+  return st.bold('clockcheck compare') + `${arch ? ` · ${arch}` : ''} · ${Object.entries(first.params).map(([k, v]) => `${k}=${v}`).join(' ')}${sym}`;
 }
 
+/** A table per architecture (each with its own properties as columns), then every counterexample. */
 export function formatCompare(rows: readonly CompareRow[], st: Style, withTraces: boolean): string {
-  const trs = rows.map(tableRow);
-  const out: string[] = [formatTable(trs, st, compareHead(trs, st))];
+  const out: string[] = [byArch(rows.map(tableRow)).map(({ items }) => formatTable(items, st, compareHead(items, st))).join('\n\n')];
   if (withTraces) {
     for (const r of rows) {
       for (const p of r.result.properties) {
@@ -301,17 +328,23 @@ export function formatCompare(rows: readonly CompareRow[], st: Style, withTraces
   return out.join('\n');
 }
 
-export function compareToMarkdown(rows: readonly CompareRow[]): string {
-  const names = rows[0]?.result.properties.map((p) => p.name) ?? [];
+/** A table per architecture (headed by its name and parameters when there are several), then every counterexample. */
+export function compareToMarkdown(rows: readonly CompareRow[], withTraces = true): string {
   const plain = { bold: (s: string) => s, red: (s: string) => s, green: (s: string) => s, yellow: (s: string) => s, dim: (s: string) => s };
-  const lines = [
-    `| variant | ${names.join(' | ')} | states | time |`,
-    `|---|${names.map(() => ':-:').join('|')}|--:|--:|`,
-    ...rows.map((r) => `| ${r.variant} | ${names.map((n) => cell(tableRow(r), n, plain)).join(' | ')} | ${fmtInt(r.result.stats.distinct)} | ${fmtSeconds(r.result.stats.seconds)} |`),
-    '',
-    '✓ holds, ✗ n violated with a shortest counterexample of n steps, ✗ p+l a lasso of p steps and then a loop of l repeated forever, ? unknown, ! differs from specs/.',
-  ];
-  for (const r of rows) {
+  const groups = byArch(rows);
+  const lines: string[] = [];
+  for (const { arch, items } of groups) {
+    const names = items[0]?.result.properties.map((p) => p.name) ?? [];
+    if (groups.length > 1) lines.push(`## ${arch}`, '', Object.entries(items[0]!.result.params).map(([k, v]) => `${k}=${v}`).join(' '), '');
+    lines.push(
+      `| variant | ${names.join(' | ')} | states | time |`,
+      `|---|${names.map(() => ':-:').join('|')}|--:|--:|`,
+      ...items.map((r) => `| ${r.variant} | ${names.map((n) => cell(tableRow(r), n, plain)).join(' | ')} | ${fmtInt(r.result.stats.distinct)} | ${fmtSeconds(r.result.stats.seconds)} |`),
+      '',
+    );
+  }
+  lines.push('✓ holds, ✗ n violated with a shortest counterexample of n steps, ✗ p+l a lasso of p steps and then a loop of l repeated forever, ? unknown, ! differs from specs/.');
+  for (const r of withTraces ? rows : []) {
     for (const p of r.result.properties) {
       if (!p.trace) continue;
       lines.push('', `### ${r.variant}: ${p.name} (${stepsText(p.trace.actions.length, p.trace.loopStart === undefined ? null : p.trace.actions.length - p.trace.loopStart)} steps)`, '', '```', formatTrace(r.model, p, plain, { compact: true }), '```');
@@ -323,6 +356,7 @@ export function compareToMarkdown(rows: readonly CompareRow[]): string {
 export function compareToJson(rows: readonly CompareRow[]): unknown {
   return rows.map((r) => ({
     variant: r.variant,
+    arch: archOf(r.variant) ?? null,
     expected: r.expected ?? null,
     mismatches: mismatches(r),
     result: resultToJson(r.model, r.result),

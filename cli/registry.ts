@@ -8,7 +8,7 @@ import { UsageError, type ModelDefinition } from '../checker/index.js';
 import diehard from '../examples/diehard.js';
 import peterson from '../examples/peterson.js';
 import lostUpdate from '../examples/lostUpdate.js';
-import { kvmModels } from '../specs/kvm.js';
+import { kvmArchOf, kvmModels } from '../specs/kvm.js';
 
 /** This module, for worker threads that must find a model by the name the user gave. */
 export const registryModule = import.meta.url;
@@ -17,11 +17,16 @@ export interface NamedModel {
   readonly definition: ModelDefinition;
   /** Where it comes from, for `list`. */
   readonly group: string;
+  /** A KVM model's architecture (`compare --arch`). */
+  readonly arch?: string;
 }
 
 export function builtinModels(): Map<string, NamedModel> {
   const m = new Map<string, NamedModel>();
-  for (const d of kvmModels) m.set(d.name, { definition: d, group: d.name.startsWith('mutant-') ? 'kvm mutant' : 'kvm design' });
+  for (const d of kvmModels) {
+    const arch = kvmArchOf.get(d.name)!;
+    m.set(d.name, { definition: d, group: `kvm ${arch} ${d.name.startsWith('mutant-') ? 'mutant' : 'design'}`, arch });
+  }
   for (const d of [diehard, peterson, lostUpdate]) m.set(d.name, { definition: d, group: 'example' });
   return m;
 }

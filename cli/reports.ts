@@ -14,7 +14,7 @@ import { toJunit } from '../traces/views/junit.js';
 import { githubAnnotations, githubSummary } from '../traces/views/github.js';
 import { toSarif } from '../traces/views/sarif.js';
 import type { Report, ReportCell, ReportRow } from '../traces/views/report.js';
-import type { CompareRow } from './compare.js';
+import { archOf, byArch, type CompareRow } from './compare.js';
 import { STOP_TEXT } from './format.js';
 import { builtinModels } from './registry.js';
 import { VERSION } from './version.js';
@@ -98,14 +98,19 @@ export function reportFromCheck(ref: string, def: ModelDefinition, m: CompiledMo
   };
 }
 
+/** A comparison's report: with several architectures, a table each, every row with its architecture's parameters. */
 export function reportFromCompare(rows: readonly CompareRow[]): Report {
   const models = builtinModels();
+  const several = byArch(rows).length > 1;
   return {
     title: 'clockcheck compare',
-    params: rows[0]?.result.params ?? {},
+    params: several ? {} : (rows[0]?.result.params ?? {}),
     writer: VERSION,
     createdAt: new Date().toISOString(),
-    rows: rows.map((row) => rowOf(row.variant, models.get(row.variant)!.definition, row.variant, row.model, row.result, row.expected)),
+    rows: rows.map((row) => {
+      const r = rowOf(row.variant, models.get(row.variant)!.definition, row.variant, row.model, row.result, row.expected);
+      return several ? { ...r, table: archOf(row.variant)!, params: row.result.params } : r;
+    }),
   };
 }
 

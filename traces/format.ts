@@ -206,11 +206,13 @@ export function decodeTrace(bytes: Uint8Array): TraceFile {
       min: int(f, 'min', w),
       max: int(f, 'max', w),
       word: int(f, 'word', w, 0, words - 1),
-      shift: int(f, 'shift', w, 0, 31),
+      // A field of one value takes no bits; placed where a word is full, its shift is 32.
+      shift: int(f, 'shift', w, 0, 32),
       mask: int(f, 'mask', w, 0, 0xffffffff),
       ...(names !== undefined ? { names: names as string[] } : {}),
     };
     if (info.max < info.min) fail(`${w} has max < min`);
+    if (info.shift === 32 && info.mask !== 0) fail(`${w}.shift is 32 for a field that takes bits`);
     return info;
   });
   const actions = arr(raw, 'actions', 'trace').map((a, i) => {

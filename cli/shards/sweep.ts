@@ -5,7 +5,7 @@
 
 import { compileModel, resolveParams, safetyOnly, UsageError, type CheckOptions } from '../../checker/index.js';
 import { builtinModels } from '../registry.js';
-import { cellLabel, kvmVariantNames, rowMismatches, runCells, runCellsParallel, tableRow, type Cell, type CompareRow } from '../compare.js';
+import { archOf, byArch, cellLabel, kvmVariantNames, rowMismatches, runCells, runCellsParallel, tableRow, type Cell, type CompareRow } from '../compare.js';
 import { shardOwns, type GridAxis, type Shard } from '../options.js';
 import { RESULTS_FORMAT, RESULTS_VERSION, specCells, type RowsFile } from './results.js';
 import type { Style } from '../format.js';
@@ -23,14 +23,61 @@ export function verdictOptions(o: CheckOptions): Record<string, string | number 
   };
 }
 
-/** Variants from `--variants` (default: every KVM design and mutant), checked by name. */
-export function parseVariants(raw: string | undefined): string[] {
-  const variants = typeof raw === 'string' ? raw.split(',').map((x) => x.trim()).filter(Boolean) : kvmVariantNames();
+/** Variants from `--variants` (default: every KVM design and mutant, of `--arch` if given), checked by name. */
+export function parseVariants(raw: string | undefined, arch?: string): string[] {
+  const variants = typeof raw === 'string' ? raw.split(',').map((x) => x.trim()).filter(Boolean) : kvmVariantNames(arch);
   if (variants.length === 0) throw new UsageError('--variants: no variant given');
   const known = kvmVariantNames();
   for (const v of variants) if (!known.includes(v)) throw new UsageError(`unknown variant '${v}' (variants: ${known.join(', ')})`);
   if (new Set(variants).size !== variants.length) throw new UsageError('--variants names a variant twice');
+  if (arch !== undefined) {
+    const other = variants.find((v) => archOf(v) !== arch);
+    if (other) throw new UsageError(`variant '${other}' is not an ${arch} design (${arch}: ${kvmVariantNames(arch).join(', ')})`);
+  }
   return variants;
+}
+
+/**
+ * The specs of a comparison or sweep, one per architecture among the
+ * variants (each architecture has its own parameters and properties, so its
+ * own table). A results file holds one table: with `--shard` or `--json
+ * FILE` the variants must be of one architecture.
+ */
+export function tableSpecs(
+  variants: readonly string[],
+  given: Readonly<Record<string, number>>,
+  grid: readonly GridAxis[],
+  opts: CheckOptions,
+  oneOnly?: string,
+): RowsFile['spec'][] {
+  const groups = byArch(variants.map((variant) => ({ variant })));
+  if (groups.length > 1 && oneOnly) {
+    throw new UsageError(`${oneOnly}: a results file holds one architecture's table, and these variants are ${groups.map((g) => g.arch).join(' and ')}: choose one with --arch`);
+  }
+  if (groups.length > 1) {
+    // A parameter of one architecture only would be refused by the other's models in their words; say which.
+    for (const k of [...Object.keys(given), ...grid.map((a) => a.name)]) {
+      const lacking = groups.filter((g) => !(k in builtinModels().get(g.items[0]!.variant)!.definition.params)).map((g) => g.arch);
+      const having = groups.map((g) => g.arch).filter((a) => !lacking.includes(a));
+      if (lacking.length && having.length) throw new UsageError(`parameter ${k} is ${having.join(', ')} only (${lacking.join(', ')} has none): choose the architecture with --arch ${having[0]}`);
+    }
+  }
+  return groups.map((g) => tableSpec(g.items.map((x) => x.variant), given, grid, opts));
+}
+
+/** Check every cell of several specs (no shards), in threads when `workers` > 1: the rows of each spec, in order. */
+export async function runSpecs(specs: readonly RowsFile['spec'][], opts: CheckOptions, workers: number, onStart?: (cell: Cell) => void): Promise<{ cells: number[]; rows: CompareRow[] }[]> {
+  if (specs.length === 1) return [await runShard(specs[0]!, undefined, opts, workers, onStart)];
+  // Every architecture's cells in one pool: a thread that finishes one table's cells takes the next table's.
+  const all = specs.map((spec) => specCells(spec));
+  const flat = all.flat();
+  const rows = workers > 1 ? await runCellsParallel(flat, opts, workers, onStart) : runCells(flat, opts, onStart);
+  let at = 0;
+  return all.map((cells) => {
+    const mine = rows.slice(at, at + cells.length);
+    at += cells.length;
+    return { cells: cells.map((_, k) => k), rows: mine };
+  });
 }
 
 /**
@@ -110,5 +157,6 @@ export function sweepHead(spec: RowsFile['spec'], shard: Shard | undefined, st: 
   const fixed = Object.entries(spec.params).map(([k, v]) => `${k}=${v}`).join(' ');
   const part = shard && shard.count > 1 ? ` · shard ${shard.index}/${shard.count}` : '';
   const sym = spec.options.symmetry ? ' · symmetry: the states column counts orbits, one stored state each' : '';
-  return st.bold('clockcheck sweep') + ` · ${spec.variants.length} variant(s) x ${grid} (${spec.cells} cells)${part} · ${fixed}${sym}`;
+  const arch = archOf(spec.variants[0]!);
+  return st.bold('clockcheck sweep') + `${arch ? ` · ${arch}` : ''} · ${spec.variants.length} variant(s) x ${grid} (${spec.cells} cells)${part} · ${fixed}${sym}`;
 }

@@ -3,7 +3,7 @@
 // GitHub shows on the run and the pull request, and a job summary in
 // Markdown, which it shows on the run's page.
 
-import { cellText, differsText, reportColumns, reportTraces, type Report } from './report.js';
+import { cellText, differsText, reportColumns, reportTables, reportTraces, type Report } from './report.js';
 import { summaryLine, traceText } from './text.js';
 
 // Workflow commands end at a newline and split on `::`; their values are
@@ -50,25 +50,27 @@ function mdCell(s: string): string {
 
 /** The job summary: the verdict table, then every counterexample folded. */
 export function githubSummary(r: Report): string {
-  const names = reportColumns(r);
-  const params = Object.entries(r.params).map(([k, v]) => `${k}=${v}`).join(' ');
-  const lines = [
-    `## ${r.title}`,
-    '',
-    [params, `clockcheck ${r.writer}`].filter(Boolean).join(' · '),
-    '',
-    `| variant | ${names.map(mdCell).join(' | ')} |`,
-    `|---|${names.map(() => ':-:').join('|')}|`,
-    ...r.rows.map((row) => {
-      const cells = names.map((n) => {
-        const c = row.cells.find((x) => x.property === n);
-        return c ? `${cellText(c)}${differsText(c) ? ' !' : ''}` : '-';
-      });
-      return `| ${mdCell(row.variant)} | ${cells.join(' | ')} |`;
-    }),
-    '',
-    '✓ holds · ✗ n violated, with a shortest counterexample of n steps · ✗ p+l a lasso: p steps, then a loop of l forever · ? unknown · ! differs from specs/',
-  ];
+  const lines = [`## ${r.title}`, ''];
+  for (const t of reportTables(r)) {
+    const names = reportColumns(t);
+    const params = Object.entries(t.params).map(([k, v]) => `${k}=${v}`).join(' ');
+    if (t.name !== undefined) lines.push(`### ${t.name}`, '');
+    lines.push(
+      [params, `clockcheck ${r.writer}`].filter(Boolean).join(' · '),
+      '',
+      `| variant | ${names.map(mdCell).join(' | ')} |`,
+      `|---|${names.map(() => ':-:').join('|')}|`,
+      ...t.rows.map((row) => {
+        const cells = names.map((n) => {
+          const c = row.cells.find((x) => x.property === n);
+          return c ? `${cellText(c)}${differsText(c) ? ' !' : ''}` : '-';
+        });
+        return `| ${mdCell(row.variant)} | ${cells.join(' | ')} |`;
+      }),
+      '',
+    );
+  }
+  lines.push('✓ holds · ✗ n violated, with a shortest counterexample of n steps · ✗ p+l a lasso: p steps, then a loop of l forever · ? unknown · ! differs from specs/');
   for (const row of r.rows) if (row.incomplete) lines.push('', `${mdCell(row.variant)}: incomplete, ${row.incomplete}.`);
   for (const { row, cell, trace } of reportTraces(r)) {
     const text = traceText(trace);

@@ -6,7 +6,7 @@
 
 import { readFileSync } from 'node:fs';
 import { loopStartOf, toSvg, type ShownTrace } from './chart.js';
-import { cellText, differsText, reportColumns, reportTraces, traceKey, type Report, type ReportCell } from './report.js';
+import { cellText, differsText, reportColumns, reportTables, reportTraces, traceKey, type Report, type ReportCell, type ReportRow } from './report.js';
 import { actionAt, actionDocAt, changesAt, violationText } from './text.js';
 
 function esc(s: string): string {
@@ -40,23 +40,34 @@ function verdictCell(row: string, c: ReportCell | undefined): string {
   return `<td class="${cls}" title="${esc(differs ?? title)}">${esc(cellText(c))}${mark}</td>`;
 }
 
-function verdictTable(r: Report): string {
-  const names = reportColumns(r);
-  const docs = new Map(r.rows.flatMap((row) => row.cells.map((c) => [c.property, c.doc] as const)));
+/** One table of verdicts: its rows, its properties as columns. */
+function verdictTableOf(rows: readonly ReportRow[]): string {
+  const names = reportColumns({ rows });
+  const docs = new Map(rows.flatMap((row) => row.cells.map((c) => [c.property, c.doc] as const)));
   const head = `<tr><th scope="col">variant</th>${names.map((n) => `<th scope="col" title="${esc(docs.get(n) ?? '')}">${esc(n)}</th>`).join('')}<th scope="col">states</th><th scope="col">time</th></tr>`;
-  const body = r.rows
+  const body = rows
     .map((row) => {
       const cells = names.map((n) => verdictCell(row.variant, row.cells.find((c) => c.property === n))).join('');
       return `<tr><th scope="row">${esc(row.variant)}</th>${cells}<td class="num">${row.states?.toLocaleString('en-US') ?? '-'}</td><td class="num">${row.seconds !== undefined ? `${row.seconds.toFixed(2)} s` : '-'}</td></tr>`;
     })
     .join('\n');
+  return `<div class="table-wrap"><table class="verdicts"><thead>${head}</thead><tbody>\n${body}\n</tbody></table></div>`;
+}
+
+function verdictTable(r: Report): string {
+  const tables = reportTables(r);
+  const shown = tables.map((t) =>
+    t.name === undefined
+      ? verdictTableOf(t.rows)
+      : `<h3>${esc(t.name)}</h3>\n<p class="meta">${esc(Object.entries(t.params).map(([k, v]) => `${k}=${v}`).join(' '))}</p>\n${verdictTableOf(t.rows)}`,
+  );
   const incomplete = r.rows.filter((row) => row.incomplete).map((row) => `${row.variant}: ${row.incomplete}`);
   const differing = r.rows.flatMap((row) => row.cells.flatMap((c) => (differsText(c) ? [`${row.variant} ${c.property}: ${differsText(c)}`] : [])));
   return [
     '<section id="verdicts">',
     '<h2>Verdicts</h2>',
     '<p class="legend">✓ holds · ✗ n violated, with a shortest counterexample of n steps, ✗ p+l a lasso of p steps and a loop of l repeated forever (select it to step through) · ? unknown · ! differs from what specs/ records</p>',
-    `<div class="table-wrap"><table class="verdicts"><thead>${head}</thead><tbody>\n${body}\n</tbody></table></div>`,
+    ...shown,
     ...(incomplete.length ? [`<p class="notes">Incomplete: ${esc(incomplete.join('; '))}</p>`] : []),
     ...(differing.length ? [`<p class="notes">Differs from specs/: ${esc(differing.join('; '))}</p>`] : []),
     '</section>',

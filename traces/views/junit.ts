@@ -45,7 +45,7 @@ export function toJunit(r: Report): string {
   const cells = r.rows.flatMap((row) => row.cells);
   const suites = r.rows.map((row) => {
     const props = [
-      ...Object.entries(r.params).map(([k, v]) => `      <property name="${attr(k)}" value="${v}"/>`),
+      ...Object.entries(row.params ?? r.params).map(([k, v]) => `      <property name="${attr(k)}" value="${v}"/>`),
       `      <property name="clockcheck" value="${attr(r.writer)}"/>`,
     ];
     return [

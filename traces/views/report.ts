@@ -28,6 +28,10 @@ export interface ReportRow {
   readonly seconds?: number;
   /** Why some verdicts are unknown, if the search stopped early. */
   readonly incomplete?: string;
+  /** The table this row belongs to when a report has several (a KVM architecture: its own properties and parameters). */
+  readonly table?: string;
+  /** This row's parameters, when they are not the report's. */
+  readonly params?: Readonly<Record<string, number>>;
 }
 
 export interface Report {
@@ -41,10 +45,26 @@ export interface Report {
 }
 
 /** Property names in the order they first appear across the rows. */
-export function reportColumns(r: Report): string[] {
+export function reportColumns(r: Pick<Report, 'rows'>): string[] {
   const names: string[] = [];
   for (const row of r.rows) for (const c of row.cells) if (!names.includes(c.property)) names.push(c.property);
   return names;
+}
+
+/**
+ * The report's tables: one of every row (named by nothing) unless rows name
+ * their tables (`compare` of several architectures), then one per name in
+ * the order they first come, each with its rows' parameters.
+ */
+export function reportTables(r: Report): { readonly name?: string; readonly params: Readonly<Record<string, number>>; readonly rows: readonly ReportRow[] }[] {
+  if (!r.rows.some((row) => row.table !== undefined)) return [{ params: r.params, rows: r.rows }];
+  const out: { name?: string; params: Readonly<Record<string, number>>; rows: ReportRow[] }[] = [];
+  for (const row of r.rows) {
+    let t = out.find((x) => x.name === row.table);
+    if (!t) out.push((t = { ...(row.table !== undefined ? { name: row.table } : {}), params: row.params ?? r.params, rows: [] }));
+    t.rows.push(row);
+  }
+  return out;
 }
 
 /** `v3/monoNoRewind`: the explorer's key; the permalink adds `/step`. */
