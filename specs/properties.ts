@@ -63,6 +63,13 @@ export function sharedProperties(c: Ctx): Props<CoreState> {
       (b, a, x) => !isRead(a.family) || x.lastBoot >= b.lastBoot,
       'no guest read of CLOCK_BOOTTIME is below an earlier read',
     ),
+    stepProperty<CoreState>(
+      'bootNotAhead',
+      // Guest BOOTTIME starts at 0 when the guest boots; the host's has run
+      // (awake + slept) since. Guest-sync's own suspend is inside both.
+      (_b, a, x) => !isRead(a.family) || x.lastBoot <= x.lastAwake - x.hostAwakeAtBoot + x.hostSlept - x.hostSleptAtBoot + tol,
+      `no guest read of CLOCK_BOOTTIME is ahead of the host's BOOTTIME since the guest booted${tol ? ` + ${tol}` : ''}: no suspend counted twice (in MONOTONIC and in offs_boot)`,
+    ),
     invariant<CoreState>(
       'bootExact',
       (s) => s.guestOffsBoot <= s.hostSlept - s.hostSleptAtBoot + s.guestAsleepTicks,

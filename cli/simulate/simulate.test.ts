@@ -71,7 +71,7 @@ describe('clockcheck simulate', () => {
     expect(r.stdout).toMatch(/bootExact\s+invariant\s+unknown\s+no violation in 200 runs/);
     expect(r.stdout).toContain('simulation cannot show that a property holds');
     // Ten properties, none said to hold: not the liveness ones, not deadlock (decided on the state graph).
-    expect(r.stdout.match(/^ {2}\w+\s+(invariant|step|leadsTo|deadlock)\s+unknown\s/gm)).toHaveLength(10);
+    expect(r.stdout.match(/^ {2}\w+\s+(invariant|step|leadsTo|deadlock)\s+unknown\s/gm)).toHaveLength(11);
     expect(r.stdout).toMatch(/noSleepInAtomic\s+invariant\s+unknown\s+no violation in 200 runs/);
     expect(r.stdout).not.toMatch(/\s(invariant|step|leadsTo|deadlock)\s+holds/);
     expect(r.stdout).toMatch(/vcpuEventuallyEnters\s+leadsTo\s+unknown\s+liveness: simulation gives no verdict/);
@@ -93,6 +93,7 @@ describe('clockcheck simulate', () => {
       ['monoNoRewind', 'unknown'],
       ['monoNoJump', 'violated'],
       ['bootNoRewind', 'unknown'],
+      ['bootNotAhead', 'unknown'],
       ['bootExact', 'unknown'],
       ['bootCatchesUp', 'unknown'],
       ['vcpuEventuallyEnters', 'unknown'],
@@ -132,7 +133,7 @@ describe('simulate: bad usage, one line, exit 2', () => {
     [['simulate', 'v3', '--seed', '1', '--path', '3:x'], "clockcheck: error: --path: '3:x' is not a fast-check path (numbers separated by colons, e.g. 12:0:3)"],
     [['simulate', 'v3', '--seed', '1', '--path', '3', '--shard', '1/2'], 'clockcheck: error: --path replays one walk; it cannot be sharded'],
     [['simulate', 'v3', '--shard', '3/2'], "clockcheck: error: --shard: '3/2' is not i/n with 1 <= i <= n <= 10000 (e.g. 2/4)"],
-    [['simulate', 'v3', '--property', 'nope'], 'clockcheck: error: model v3 has no property nope (it has: monoNoRewind, monoNoJump, bootNoRewind, bootExact, bootCatchesUp, vcpuEventuallyEnters, lockOrder, noSleepInAtomic, noWarn, deadlock)'],
+    [['simulate', 'v3', '--property', 'nope'], 'clockcheck: error: model v3 has no property nope (it has: monoNoRewind, monoNoJump, bootNoRewind, bootNotAhead, bootExact, bootCatchesUp, vcpuEventuallyEnters, lockOrder, noSleepInAtomic, noWarn, deadlock)'],
     [
       ['simulate', 'v3', '--property', 'bootCatchesUp,vcpuEventuallyEnters'],
       "clockcheck: error: simulation cannot decide bootCatchesUp, vcpuEventuallyEnters: a finite walk cannot violate a liveness property; check them with 'clockcheck check', or choose other properties with --property",

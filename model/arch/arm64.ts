@@ -111,6 +111,7 @@ export function arm64Layout(p: Arm64Params, b: Arm64Bounds) {
     ...f.guest,
     guestBooted: f.guestBooted,
     hostSleptAtBoot: f.hostSleptAtBoot,
+    hostAwakeAtBoot: f.hostAwakeAtBoot,
     guestAsleepTicks: f.guestAsleepTicks,
     ...f.vmm,
     // vCPU 0's virtual timer: CNTV_CVAL_EL0 in virtual-counter ticks, kept

@@ -204,6 +204,7 @@ export function x86Layout(p: X86Params, b: X86Bounds) {
     bootsLeft: int(0, 2),
     migrationsLeft: int(0, 1),
     hostSleptAtBoot: f.hostSleptAtBoot,
+    hostAwakeAtBoot: f.hostAwakeAtBoot,
     guestAsleepTicks: f.guestAsleepTicks,
     ...f.vmm,
     // vmIoctl: the VMM thread's VM ioctl: 0 idle, 1 holds kvm->lock, 1 + k
@@ -372,6 +373,7 @@ function bootGuest(d: X86Design, s: X86State, c: X86Ctx): void {
   // tk->kvm_suspend_time starts at 0 (a static, never set).
   s.guestInjected = 0;
   s.hostSleptAtBoot = s.hostSlept;
+  s.hostAwakeAtBoot = s.hostAwake;
   s.guestAsleepTicks = 0;
   s.lastMono = 0;
   s.lastBoot = 0;

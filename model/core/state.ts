@@ -68,6 +68,7 @@ export interface CoreState {
   guestSuspendCs: number;
   guestBooted: boolean;
   hostSleptAtBoot: number;
+  hostAwakeAtBoot: number;
   guestAsleepTicks: number;
   vmmPaused: boolean;
   vmmSleptAtStop: number;
@@ -154,6 +155,8 @@ export function coreFields(p: CoreParams, b: CoreBounds) {
     guestBooted: bool(),
     // Ghost: host offs_boot when this guest boot began (suspends before it are not its to account).
     hostSleptAtBoot: int(0, b.maxTotal),
+    // Ghost: host awake time when this guest boot began (its BOOTTIME starts at 0 then).
+    hostAwakeAtBoot: int(0, p.maxAwake),
     // Ghost: host awake ticks that passed while the guest was suspended.
     guestAsleepTicks: int(0, p.maxAwake),
     // The userspace designs: the VMM has stopped its vCPU threads, and the
