@@ -6,7 +6,7 @@
 //
 //   npm run bench -- [--design v3|baseline] [--vcpus 3] [--suspends 2]
 //                    [--budget 20] [--no-peers] [--no-scaling] [--no-large] [--no-simulation] [--runs 3]
-//                    [--no-reviewer] [--premises k=v,...] [--no-liveness]
+//                    [--no-reviewer] [--premises k=v,...] [--no-liveness] [--no-rumur]
 //
 // --runs: the headline rows are the best of this many runs; the run at scale
 // and the scaling table run once.
@@ -36,6 +36,7 @@ const { values: opt } = parseArgs({
     'no-large': { type: 'boolean', default: false },
     'no-simulation': { type: 'boolean', default: false },
     'no-reviewer': { type: 'boolean', default: false },
+    'no-rumur': { type: 'boolean', default: false },
     'no-liveness': { type: 'boolean', default: false },
     // The model parameters that switch every premise of the model on (locks,
     // clock-hardware modes, guest lifecycle), as k=v,k=v: the second
@@ -388,7 +389,7 @@ try {
     const peers = ensurePeers();
     if (peers.note) console.log(`  note: ${peers.note}; the rows of the missing tools are left out`);
     if (peers.spin) rows.push(spinOrFail(spin(work, expected)));
-    if (peers.rumur) {
+    if (peers.rumur && !opt['no-rumur']) {
       rows.push(rumur(work, 1));
       if (cores > 1) rows.push(rumur(work, 'all'));
     }
