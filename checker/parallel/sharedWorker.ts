@@ -13,8 +13,31 @@ import { workerData } from 'node:worker_threads';
 import { fingerprint, lastLo } from '../state/hash.js';
 import { NO_PARENT } from '../search/explore.js';
 import { SharedFingerprintSet } from '../store/sharedset.js';
+import { Expander, type Successors } from '../search/expand.js';
+import type { Exploration } from '../search/explore.js';
 import type { FrontierChunk, SharedWorkerSetup, ToSharedWorker, WorkerSummary } from './parallelProtocol.js';
 import { onMessages, post, postRecords, runWorker, summaryOf, workerExploration } from './workerCommon.js';
+
+type Store = (words: Uint32Array, off: number, hi: number, lo: number, parent: number, via: number, depth: number) => number;
+type KeepAside = (words: Uint32Array, off: number, hi: number, lo: number, parent: number, via: number) => void;
+
+/** The shared-table engine's successors: stored in the shared table, or kept aside once past this worker's quota. */
+class SharedSuccessors implements Successors {
+  constructor(
+    private readonly set: SharedFingerprintSet,
+    private readonly own: Store,
+    private readonly aside: KeepAside,
+    private readonly x: Exploration,
+  ) {}
+  store(words: Uint32Array, off: number, hi: number, lo: number, parent: number, via: number, depth: number): number {
+    if (!this.set.full) return this.own(words, off, hi, lo, parent, via, depth);
+    if (this.set.get(words, off, hi, lo) < 0) this.aside(words, off, hi, lo, parent, via);
+    return -1;
+  }
+  probe(words: Uint32Array, off: number, hi: number, lo: number): void {
+    if (this.set.get(words, off, hi, lo) < 0) this.x.truncated = true;
+  }
+}
 
 /** States a worker claims from the frontier at once. */
 const UNIT = 64;
@@ -27,9 +50,6 @@ async function main(preloaded: Record<string, unknown> | undefined): Promise<voi
   const set = new SharedFingerprintSet(setup.table);
   const { m, x } = await workerExploration(setup, preloaded, { set });
   const W = m.words;
-  const st = x.stepper;
-  const nInst = m.instances.length;
-  const hasStepProps = m.stepProperties.length > 0;
   const cursor = new Int32Array(setup.control);
 
   // This worker's output: the states it stored, in local-id order.
@@ -70,9 +90,10 @@ async function main(preloaded: Record<string, unknown> | undefined): Promise<voi
     overflow[overflowLen++] = via;
   };
 
-  const store = (words: Uint32Array, off: number, hi: number, lo: number, parent: number, via: number, depth: number) => {
+  const store = (words: Uint32Array, off: number, hi: number, lo: number, parent: number, via: number, depth: number): number => {
     const id = x.addHashed(words, off, hi, lo, parent, via, depth);
     if (id >= 0) emit(words, off, id);
+    return id;
   };
 
   const summary = (): WorkerSummary => {
@@ -86,34 +107,7 @@ async function main(preloaded: Record<string, unknown> | undefined): Promise<voi
     };
   };
 
-  // The expansion loop of bfs.ts and worker.ts, written out again rather than
-  // shared: a callback per successor would be a megamorphic call on the hot path.
-  const expand = (words: Uint32Array, off: number, gid: number, depth: number, probe: boolean) => {
-    const weight = x.weight(words, off);
-    let enabled = 0;
-    const flags = st.guards(words, off);
-    for (let i = 0; i < nInst; i++) {
-      if (flags[i] === 0 || !st.stepEnabled(words, off, i)) continue;
-      enabled++;
-      if (!x.inConstraint()) continue;
-      if (!probe) {
-        x.transitions++;
-        x.unreducedTransitions += weight;
-        x.coverage[i]!++;
-        if (hasStepProps) x.checkStep(gid, i);
-      }
-      const succ = st.succ;
-      x.canon(succ, 0);
-      const hi = fingerprint(succ, 0, W);
-      const lo = lastLo[0]!;
-      if (probe) {
-        if (set.get(succ, 0, hi, lo) < 0) x.truncated = true;
-      } else if (set.full) {
-        if (set.get(succ, 0, hi, lo) < 0) keepAside(succ, 0, hi, lo, gid, i);
-      } else store(succ, 0, hi, lo, gid, i, depth + 1);
-    }
-    if (enabled === 0) x.deadlocked(words, off, gid);
-  };
+  const ex = new Expander(x, new SharedSuccessors(set, store, keepAside, x));
 
   /** Expand units of `frontier` claimed from the shared cursor until none is left. */
   const runLevel = (depth: number, probe: boolean, frontier: readonly FrontierChunk[]) => {
@@ -138,7 +132,9 @@ async function main(preloaded: Record<string, unknown> | undefined): Promise<voi
           x.truncated = true;
           return;
         }
-        expand(v, k * W, (c.first + k) * N + c.worker, depth, probe);
+        const gid = (c.first + k) * N + c.worker;
+        if (probe) ex.probe(v, k * W, gid);
+        else ex.expand(v, k * W, gid, depth);
       }
       x.checkpoint(0, depth);
     }

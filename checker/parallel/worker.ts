@@ -12,8 +12,30 @@ import { receiveMessageOnPort, workerData } from 'node:worker_threads';
 import { fingerprint, lastLo } from '../state/hash.js';
 import { NO_PARENT } from '../search/explore.js';
 import { StateQueue } from '../store/queue.js';
+import { Expander, type Successors } from '../search/expand.js';
+import type { Exploration } from '../search/explore.js';
 import type { Chunk, ToWorker, WorkerSetup, WorkerSummary } from './parallelProtocol.js';
 import { onMessages, post, postRecords, runWorker, summaryOf, workerExploration } from './workerCommon.js';
+
+type Store = (words: Uint32Array, off: number, hi: number, lo: number, parent: number, via: number, depth: number) => number;
+
+/** The partitioned engine's successors: stored if this worker owns them, else sent to their owner. */
+class PartitionedSuccessors implements Successors {
+  constructor(
+    /** Send the successor to its owner; false if this worker owns it. */
+    private readonly route: (succ: Uint32Array, off: number, hi: number, lo: number, parent: number, via: number) => boolean,
+    private readonly own: Store,
+    private readonly x: Exploration,
+  ) {}
+  store(words: Uint32Array, off: number, hi: number, lo: number, parent: number, via: number, depth: number): number {
+    if (this.route(words, off, hi, lo, parent, via)) return -1;
+    return this.own(words, off, hi, lo, parent, via, depth);
+  }
+  probe(words: Uint32Array, off: number, hi: number, lo: number, parent: number, via: number): void {
+    if (this.route(words, off, hi, lo, parent, via)) return;
+    if (this.x.set.get(words, off, hi, lo) < 0) this.x.truncated = true;
+  }
+}
 
 /** Words per outbox batch: big enough to amortise a message, small enough to keep owners busy. */
 const BATCH_ENTRIES = 16384;
@@ -24,10 +46,7 @@ async function main(preloaded: Record<string, unknown> | undefined): Promise<voi
   const { m, x } = await workerExploration(setup, preloaded, { exact: setup.exact });
   const W = m.words;
   const ENTRY = W + 4; // state words, then hi, lo, parent id, action
-  const st = x.stepper;
   const q = new StateQueue(W);
-  const nInst = m.instances.length;
-  const hasStepProps = m.stepProperties.length > 0;
   const peers = setup.peers;
   const signal = new Int32Array(setup.signal);
   let cur = 0; // local id of the next state to leave the queue
@@ -45,12 +64,14 @@ async function main(preloaded: Record<string, unknown> | undefined): Promise<voi
   const sent = new Uint32Array(2 << SENT_BITS);
   const sentMask = (1 << SENT_BITS) - 1;
 
-  const addOwned = (words: Uint32Array, off: number, hi: number, lo: number, parent: number, via: number, depth: number) => {
-    if (x.addHashed(words, off, hi, lo, parent, via, depth) >= 0) {
+  const addOwned = (words: Uint32Array, off: number, hi: number, lo: number, parent: number, via: number, depth: number): number => {
+    const id = x.addHashed(words, off, hi, lo, parent, via, depth);
+    if (id >= 0) {
       q.push(words, off);
       pending++;
       if (q.size > frontierPeak) frontierPeak = q.size;
     }
+    return id;
   };
 
   // Batches travel: a worker fills one per owner, posts it when full, and
@@ -105,6 +126,28 @@ async function main(preloaded: Record<string, unknown> | undefined): Promise<voi
     return got;
   };
 
+  // Successors are stored here when this worker owns them, else sent to
+  // their owner (who stores or probes them when it absorbs the batch).
+  const route = (succ: Uint32Array, off: number, hi: number, lo: number, parent: number, via: number): boolean => {
+    const o = owner(lo);
+    if (o === self) return false;
+    const slot = 2 * (hi & sentMask);
+    if (sent[slot + 1] === lo && sent[slot] === hi) return true;
+    sent[slot] = hi;
+    sent[slot + 1] = lo;
+    const d = outs[o]!;
+    let at = outLen[o]!;
+    for (let w = 0; w < W; w++) d[at++] = succ[off + w]!;
+    d[at++] = hi;
+    d[at++] = lo;
+    d[at++] = parent;
+    d[at++] = via;
+    outLen[o] = at;
+    if (at + ENTRY > d.length) send(o, false);
+    return true;
+  };
+  const ex = new Expander(x, new PartitionedSuccessors(route, addOwned, x));
+
   /**
    * Expand this worker's share of level `depth`, sending successors owned by
    * others as they are found and absorbing theirs meanwhile; return when
@@ -122,43 +165,8 @@ async function main(preloaded: Record<string, unknown> | undefined): Promise<voi
       const chunk = q.shiftChunk();
       const off = q.shiftOffset();
       const gid = cur++ * N + self;
-      const weight = x.weight(chunk, off);
-      let enabled = 0;
-      const flags = st.guards(chunk, off);
-      for (let i = 0; i < nInst; i++) {
-        if (flags[i] === 0 || !st.stepEnabled(chunk, off, i)) continue;
-        enabled++;
-        if (!x.inConstraint()) continue;
-        if (!probe) {
-          x.transitions++;
-          x.unreducedTransitions += weight;
-          x.coverage[i]!++;
-          if (hasStepProps) x.checkStep(gid, i);
-        }
-        x.canon(st.succ, 0);
-        const hi = fingerprint(st.succ, 0, W);
-        const lo = lastLo[0]!;
-        const o = owner(lo);
-        if (o !== self) {
-          const slot = 2 * (hi & sentMask);
-          if (sent[slot + 1] === lo && sent[slot] === hi) continue;
-          sent[slot] = hi;
-          sent[slot + 1] = lo;
-          const d = outs[o]!;
-          let at = outLen[o]!;
-          const succ = st.succ;
-          for (let w = 0; w < W; w++) d[at++] = succ[w]!;
-          d[at++] = hi;
-          d[at++] = lo;
-          d[at++] = gid;
-          d[at++] = i;
-          outLen[o] = at;
-          if (at + ENTRY > d.length) send(o, false);
-        } else if (probe) {
-          if (x.set.get(st.succ, 0, hi, lo) < 0) x.truncated = true;
-        } else addOwned(st.succ, 0, hi, lo, gid, i, depth + 1);
-      }
-      if (enabled === 0) x.deadlocked(chunk, off, gid);
+      if (probe) ex.probe(chunk, off, gid);
+      else ex.expand(chunk, off, gid, depth);
       if ((k & 255) === 255) drain(depth, probe);
       x.checkpoint(q.size, depth);
     }

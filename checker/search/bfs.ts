@@ -1,11 +1,29 @@
 // Breadth-first search: states are expanded in order of distance from the
 // initial states, so the first violation found for a property has a shortest
 // trace. State ids are assigned in BFS order, which is also queue order, so
-// the queue stores only packed states.
+// the queue stores only packed states. Each state is expanded by the one
+// expansion loop every engine shares (expand.ts).
 
 import { NO_PARENT, type Exploration } from './explore.js';
+import { Expander, type Successors } from './expand.js';
 import { StateQueue } from '../store/queue.js';
 import type { GraphRecorder } from '../liveness/graph.js';
+
+/** The one-thread search's successors: stored in the visited set and queued (and recorded for liveness). */
+class BfsSuccessors implements Successors {
+  constructor(
+    private readonly x: Exploration,
+    private readonly q: StateQueue,
+  ) {}
+  store(words: Uint32Array, off: number, hi: number, lo: number, parent: number, via: number, depth: number): number {
+    const id = this.x.addHashed(words, off, hi, lo, parent, via, depth);
+    if (id >= 0) this.q.push(words, off);
+    return id;
+  }
+  probe(words: Uint32Array, off: number, hi: number, lo: number): void {
+    if (this.x.set.get(words, off, hi, lo) < 0) this.x.truncated = true;
+  }
+}
 
 /**
  * Explore; returns the peak queue length. With a recorder, every transition
@@ -13,12 +31,8 @@ import type { GraphRecorder } from '../liveness/graph.js';
  */
 export function bfs(x: Exploration, rec?: GraphRecorder): number {
   const m = x.m;
-  const st = x.stepper;
   const q = new StateQueue(m.words);
-  const nInst = m.instances.length;
-  const hasStepProps = m.stepProperties.length > 0;
-  // Deadlock under stuttering is decided on the recorded graph: each edge says whether it stutters.
-  const stutters = rec !== undefined && rec.stuttering;
+  const ex = new Expander(x, new BfsSuccessors(x, q), rec);
   const maxDepth = x.opts.maxDepth;
 
   for (let i = 0; i < m.inits.length && !x.done; i++) {
@@ -44,54 +58,8 @@ export function bfs(x: Exploration, rec?: GraphRecorder): number {
     const chunk = q.shiftChunk();
     const off = q.shiftOffset();
     const id = cur++;
-    const weight = x.weight(chunk, off);
-    let enabled = 0;
-    if (maxDepth !== undefined && depth >= maxDepth) {
-      // At the bound: find out whether anything new lies beyond, and whether
-      // the state is a deadlock, without storing successors.
-      const flags = st.guards(chunk, off);
-      for (let i = 0; i < nInst; i++) {
-        if (flags[i] === 0 || !st.stepEnabled(chunk, off, i)) continue;
-        enabled++;
-        if (x.inConstraint() && !x.isStored(st.succ)) x.truncated = true;
-      }
-    } else {
-      const flags = st.guards(chunk, off);
-      let cut = false;
-      if (rec !== undefined) rec.begin(id);
-      for (let i = 0; i < nInst; i++) {
-        if (flags[i] === 0 || !st.stepEnabled(chunk, off, i)) continue;
-        enabled++;
-        if (!x.inConstraint()) {
-          if (rec !== undefined) rec.leavesConstraint();
-          continue;
-        }
-        const stutter = stutters && st.stutters(chunk, off, i);
-        x.transitions++;
-        x.unreducedTransitions += weight;
-        x.coverage[i]!++;
-        if (hasStepProps) x.checkStep(id, i);
-        x.canon(st.succ, 0);
-        const to = x.add(st.succ, 0, id, i, depth + 1);
-        if (to >= 0) q.push(st.succ, 0);
-        if (rec !== undefined) {
-          if (to >= 0) rec.stored(to, st.succ, 0);
-          const known = to >= 0 ? to : x.foundId;
-          if (known >= 0) rec.edge(known, i, stutter);
-          else cut = true;
-        }
-        if (x.done) {
-          if (i < nInst - 1) {
-            x.truncated = true;
-            cut = true;
-          }
-          break;
-        }
-      }
-      // A state cut short keeps no edges: the liveness analysis must not take it for a dead end.
-      if (rec !== undefined && !cut) rec.end(id);
-    }
-    if (enabled === 0) x.deadlocked(chunk, off, id);
+    if (maxDepth !== undefined && depth >= maxDepth) ex.probe(chunk, off, id);
+    else ex.expand(chunk, off, id, depth);
     x.checkpoint(q.size, depth);
   }
   if (q.size > 0) x.truncated = true;
