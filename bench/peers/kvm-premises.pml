@@ -1,5 +1,5 @@
 /*
- * The clockcheck KVM suspend-time model (model/kvm.ts, model/designs.ts)
+ * The clockcheck KVM suspend-time model (model/core/, model/arch/x86.ts, model/designs/x86.ts)
  * in Promela, with the premises the lock and TSC verdicts rest on and the
  * safety properties as assertions, for cross-checking clockcheck's verdicts
  * with SPIN (bench/peers/spin-crosscheck.test.ts, docs/spin-crosscheck.md).
@@ -210,7 +210,7 @@ inline invariants() {
   assert(noSleepInAtomic)
 }
 
-/* ---- shared steps (model/kvm.ts) --------------------------------------- */
+/* ---- shared steps (model/core/machine.ts, model/arch/x86.ts) --------------------------------------- */
 
 inline requestClockUpdateAll() {
   for (j : 0 .. VCPUS - 1) { reqClock[j] = true }

@@ -1,4 +1,4 @@
--- The clockcheck KVM suspend-time model (model/kvm.ts, model/designs.ts) in
+-- The clockcheck KVM suspend-time model (model/core/, model/arch/x86.ts, model/designs/x86.ts) in
 -- Murphi, for Rumur. Every rule is one clockcheck action, so both tools
 -- store the same states. bench/run.ts rewrites the constants below.
 -- Fields a design never changes (guest-sync, VMM, mutant fields) are left

@@ -1,13 +1,13 @@
 /*
- * The clockcheck KVM suspend-time model (model/kvm.ts, model/designs.ts) in
+ * The clockcheck KVM suspend-time model (model/core/, model/arch/x86.ts, model/designs/x86.ts) in
  * Promela, for cross-checking state counts and for speed comparisons with
  * SPIN. One process whose every action is a d_step, so each SPIN transition
  * is exactly one clockcheck action and both tools store the same states.
  *
  * Parameters (spin -D...): VCPUS (1..4), SUSPENDS, MAXAWAKE, MAXSLEEP,
- * GRAN (tscGranularity), CANFAIL, VDSO, and the design: V3, V3FIXED or
- * BASELINE (V3FIXED: v3-fixed, the suspend-in-progress mark and the exact
- * TSC adjustment; GRAN does not apply to it).
+ * GRAN (tscGranularity), CANFAIL, VDSO, and the design: V3 or BASELINE.
+ * (v3-fixed is ported with the premises, in kvm-premises.pml: the bench runs
+ * it from there.)
  * Fields that a design never changes (guest-sync, VMM, mutant fields) are
  * left out: they are constant, so they do not change the count. So are the
  * premises' fields at their defaults (model/premises.ts): with the host TSC
@@ -34,15 +34,12 @@ byte suspendsStarted;
 byte kvmSuspendNs;
 byte kvmclockAdj;
 byte sharedSuspendNs;
-#ifdef V3FIXED
-bool kvmSuspendInProgress;
-#endif
 byte pc[VCPUS];
 bool reqAdj[VCPUS];
 bool reqClock[VCPUS];
 byte suspendNs[VCPUS];
 byte tscAdj[VCPUS];
-/* pvclock page: system_time - tsc_timestamp (model/kvm.ts refreshPage). */
+/* pvclock page: system_time - tsc_timestamp (model/arch/x86.ts refreshPage). */
 short pageBase[VCPUS];
 bool irqPending[VCPUS];
 byte guestOffsBoot;
@@ -113,30 +110,6 @@ inline vcpuRun(i) {
       fi
     :: else -> finishPass(i)
     fi
-#elif defined(V3FIXED)
-    if
-    :: reqAdj[i] ->
-      reqAdj[i] = false;
-      total = hostSlept;
-      if
-      :: total > kvmSuspendNs ->
-        kvmclockAdj = kvmclockAdj + total - kvmSuspendNs; kvmSuspendNs = total; requestClockUpdateAll()
-      :: else -> skip
-      fi;
-      if
-      :: total > suspendNs[i] ->
-        tscAdj[i] = tscAdj[i] + total - suspendNs[i];
-        suspendNs[i] = total;
-        requestClockUpdateAll();
-        sharedSuspendNs = kvmSuspendNs;
-        irqPending[i] = true
-      :: else -> skip
-      fi;
-      /* under kvm->lock: keep the request while the suspend is under way */
-      if :: kvmSuspendInProgress -> reqAdj[i] = true :: else -> skip fi;
-      finishPass(i)
-    :: else -> finishPass(i)
-    fi
 #else
     finishPass(i)
 #endif
@@ -174,8 +147,6 @@ inline guestIrq(i) {
 
 #ifdef V3
 #define VCPU(i) :: vcpuRun(i) :: vcpuExit(i) :: readClock(i, i) :: VDSO_READ(i) :: vcpuRetry(i) :: guestIrq(i)
-#elif defined(V3FIXED)
-#define VCPU(i) :: vcpuRun(i) :: vcpuExit(i) :: readClock(i, i) :: VDSO_READ(i) :: guestIrq(i)
 #else
 #define VCPU(i) :: vcpuRun(i) :: vcpuExit(i) :: readClock(i, i) :: VDSO_READ(i)
 #endif
@@ -196,9 +167,6 @@ end:
        requestClockUpdateAll();
 #ifdef V3
        EACH(SET_REQ_ADJ)
-#elif defined(V3FIXED)
-       kvmSuspendInProgress = true;
-       EACH(SET_REQ_ADJ)
 #endif
      }
   :: d_step {
@@ -214,10 +182,6 @@ end:
   :: d_step {
        hostPhase == THAWED -> hostPhase = RUNNING;
 #ifdef V3
-       total = hostSlept;
-       EACH(CLEAR_IF_DONE)
-#elif defined(V3FIXED)
-       kvmSuspendInProgress = false;
        total = hostSlept;
        EACH(CLEAR_IF_DONE)
 #endif
