@@ -8,8 +8,9 @@
 //   ```
 //   <!-- /trace -->
 //
-// The table between <!-- premise-matrix --> and <!-- /premise-matrix --> is
-// rebuilt too: every design against each premise (a few minutes).
+// The tables between <!-- name --> and <!-- /name --> markers are rebuilt
+// too: the verdicts at the defaults (x86-defaults, arm64-defaults) and every
+// design against each premise (premise-matrix, a few minutes).
 //
 // Usage: node bin/run-ts.js docs/refresh-findings.ts [--check] [--no-matrix]
 // --check rewrites nothing and exits 1 when a quote differs from the run.
@@ -103,6 +104,34 @@ function violations(design: string, params: Record<string, number>): Map<string,
   return out;
 }
 
+/** The verdict table at the defaults, as `compare --md` prints it (without times). */
+function defaultsTable(designs: readonly string[]): string {
+  const rows: string[] = [];
+  for (const [i, design] of designs.entries()) {
+    const def = kvmModels.find((d) => d.name === design);
+    if (!def) throw new Error(`no KVM design ${design}`);
+    const r = checkModel(compileModel(def, {}), { continueAfterViolation: true });
+    if (i === 0) {
+      rows.push(`| variant | ${r.properties.map((p) => p.name).join(' | ')} | states |`);
+      rows.push(`|---|${r.properties.map(() => ':-:').join('|')}|--:|`);
+    }
+    const cells = r.properties.map((p) => {
+      if (p.verdict === 'holds') return '✓';
+      if (p.verdict !== 'violated') return '?';
+      const t = p.trace!;
+      return t.loopStart !== undefined ? `✗ ${t.loopStart}+${t.actions.length - t.loopStart}` : `✗ ${t.actions.length}`;
+    });
+    rows.push(`| ${design} | ${cells.join(' | ')} | ${r.stats.distinct.toLocaleString('en-US')} |`);
+  }
+  return rows.join('\n');
+}
+
+const tables: Record<string, () => string> = {
+  'premise-matrix': () => premiseMatrix(),
+  'x86-defaults': () => defaultsTable(matrixDesigns),
+  'arm64-defaults': () => defaultsTable(['arm64-baseline', 'arm64-v3', 'arm64-v3-ecv', 'arm64-userspace', 'arm64-stolen-time', 'arm64-guest-sync']),
+};
+
 function premiseMatrix(): string {
   const rows: string[] = [];
   rows.push(`| premise | ${matrixDesigns.join(' | ')} |`);
@@ -126,12 +155,13 @@ function premiseMatrix(): string {
 const doc = readFileSync(docPath, 'utf8');
 let stale = 0;
 let withTable = doc;
-if (withMatrix) {
-  withTable = doc.replace(/<!-- premise-matrix -->\n[\s\S]*?<!-- \/premise-matrix -->/, (whole) => {
-    const fresh = `<!-- premise-matrix -->\n${premiseMatrix()}\n<!-- /premise-matrix -->`;
+for (const [name, make] of Object.entries(tables)) {
+  if (name === 'premise-matrix' && !withMatrix) continue;
+  withTable = withTable.replace(new RegExp(`<!-- ${name} -->\\n[\\s\\S]*?<!-- /${name} -->`), (whole) => {
+    const fresh = `<!-- ${name} -->\n${make()}\n<!-- /${name} -->`;
     if (fresh !== whole) {
       stale++;
-      if (check) console.error('stale: the premise matrix');
+      if (check) console.error(`stale: the table ${name}`);
     }
     return fresh;
   });
