@@ -6,7 +6,7 @@
 //
 //   npm run bench -- [--design v3|baseline] [--vcpus 3] [--suspends 2]
 //                    [--budget 20] [--no-peers] [--no-scaling] [--no-large] [--no-simulation] [--runs 3]
-//                    [--no-reviewer] [--premises k=v,...] [--no-liveness] [--no-rumur]
+//                    [--no-reviewer] [--premises k=v,...] (default: every premise on) [--no-liveness] [--no-rumur]
 //
 // --runs: the headline rows are the best of this many runs; the run at scale
 // and the scaling table run once.
@@ -365,13 +365,7 @@ function reviewer(work: string): void {
   }
 
   // Every premise of the model on, every property (liveness included).
-  const premises = opt.premises!.trim();
-  if (premises === '') {
-    console.log(
-      '  every premise on, every property (target: under 10 minutes and 8 GB): pending; the premises are not in the model yet (give them with --premises k=v,...)',
-    );
-    return;
-  }
+  const premises = opt.premises!.trim() || EVERY_PREMISE;
   const extra = Object.fromEntries(
     premises.split(',').map((kv) => {
       const [k, v] = kv.split('=');
@@ -387,10 +381,23 @@ function reviewer(work: string): void {
   console.log(
     `  every premise on (${premises}), every property: ${fmtInt(all.distinct)} states, ${all.seconds.toFixed(1)} s, peak RSS ${fmtMiB(all.rssBytes)}${all.complete ? '' : ', INCOMPLETE (a budget stopped it)'}; ${all.verdicts}`,
   );
-  target('every premise on, every property, seconds', all.seconds, '<=', 600, 1);
+  target('every premise on, every property, seconds', all.complete ? all.seconds : Infinity, '<=', 600, 1);
   target('every premise on, every property, peak RSS GiB', (all.rssBytes ?? NaN) / 2 ** 30, '<=', 8, 1);
-  console.log('  SPIN: the Promela port has none of the premises, so it has no row here');
+  // The same premises at the model's default sizes (2 vCPUs, 2 suspends), where the run completes:
+  // what the premises cost on their own.
+  const small = clockcheck(['--continue', '--max-seconds', '600', '--max-memory', '8G'], 'clockcheck 1 worker, every property, default sizes', extra, 660, {
+    model: 'v3-fixed',
+    property: 'all',
+    accept: [0, 1, 3],
+  });
+  console.log(
+    `  the same premises at the default sizes (vcpus=2 suspends=2 maxAwake=2 maxSleep=2): ${fmtInt(small.distinct)} states, ${small.seconds.toFixed(1)} s, peak RSS ${fmtMiB(small.rssBytes)}${small.complete ? '' : ', INCOMPLETE (a budget stopped it)'}; ${small.verdicts}`,
+  );
+  console.log('  SPIN: the Promela port has the TSC and lock premises only (kvm-premises.pml), so it has no row here');
 }
+
+/** "Every premise on" for v3-fixed: each premise at its most general value that is not an alternative to another (hostTsc=2, the usual S3; kvmclock; a stable TSC). */
+const EVERY_PREMISE = 'hostTsc=2,sleepError=1,tscScaling=1,lateEnable=1,reboot=1,asyncPf=1,migrate=1,vmIoctl=1';
 
 // ---- main -------------------------------------------------------------------------
 
