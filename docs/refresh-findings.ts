@@ -86,7 +86,7 @@ const matrixPremises: [string, Record<string, number>][] = [
   ['vcpus=1 suspends=3', { vcpus: 1, suspends: 3 }],
 ];
 const short: Record<string, string> = {
-  monoNoRewind: 'mNR', monoNoJump: 'mNJ', bootNoRewind: 'bNR', bootExact: 'bEx', bootCatchesUp: 'bCU',
+  monoNoRewind: 'mNR', monoNoJump: 'mNJ', bootNoRewind: 'bNR', bootNotAhead: 'bNA', bootExact: 'bEx', bootCatchesUp: 'bCU',
   vcpuEventuallyEnters: 'vEE', lockOrder: 'lock', noSleepInAtomic: 'atomic', noWarn: 'warn', deadlock: 'dead',
 };
 
