@@ -713,6 +713,24 @@ export const configs: readonly CheckConfig[] = [
     }),
   ),
   {
+    name: 'v3-fixed/guest-tsc-clocksource-unstable-tsc',
+    variant: 'v3-fixed',
+    params: { guestClock: 1, unstableTsc: 1 },
+    expect: expect('kvmclock guests hold on an unstable host TSC (v3-fixed/unstable-tsc); this is the one pair of premises v3-fixed does not handle', {
+      monoNoJump: [7, "with an unstable host TSC, kvm_guest_time_update's catch-up (tsc_catchup, compute_guest_tsc from boot time, suspend included) pushes the guest TSC back up by the sleep v3-fixed took out of it: a guest whose clocksource is the TSC sees MONOTONIC jump. v3-fixed would have to move the catch-up's base (this_tsc_nsec) by the sleep too"],
+      bootNotAhead: [8, 'and the injection counts that sleep a second time in BOOTTIME'],
+    }),
+  },
+  {
+    name: 'marc-userspace-strong/suspend-waits-for-vmm/guest-tsc-clocksource-unstable-tsc',
+    variant: 'marc-userspace-strong',
+    params: { vmmNotice: 2, guestClock: 1, unstableTsc: 1 },
+    expect: expect('as v3-fixed', {
+      monoNoJump: [9, "KVM's catch-up on an unstable host TSC undoes the VMM's TSC move, and userspace cannot reach the catch-up's base"],
+      bootNotAhead: [10, 'and the drift counts that sleep a second time in BOOTTIME'],
+    }),
+  },
+  {
     name: 'marc-userspace-strong/logind-delay',
     variant: 'marc-userspace-strong',
     params: { vmmNotice: 1 },

@@ -367,6 +367,21 @@ function bootGuest(d: X86Design, s: X86State, c: X86Ctx): void {
   s.bootsLeft--;
   // pvclock's last_value is a static of the new kernel.
   if (s.masterclockLost) s.pvLast = 0;
+  if (d.baseAtEnable && d.usesMsr && !s.msrEnabled) {
+    // v3-fixed: enabling MSR_KVM_HOST_SUSPEND_TIME also asks for
+    // KVM_REQ_MASTERCLOCK_UPDATE, processed when the wrmsr exit re-enters,
+    // before timekeeping_init reads kvmclock: a snapshot left stale by a TSC
+    // that did not count a sleep before the guest booted is refreshed now,
+    // not at the first adjustment after the boot (where it would release
+    // that sleep into MONOTONIC as a jump).
+    masterclockUpdate(s, c);
+    refreshPage(s, c, 0);
+    s.vcpu[0]!.reqClockUpdate = false;
+  }
+  // The new kernel runs on vCPU 0 only; it starts the others (INIT, SIPI)
+  // after timekeeping_init, so each enters anew, with its requests
+  // processed first: none is in guest mode with the old kernel's state.
+  for (let i = 1; i < c.n; i++) if (s.vcpu[i]!.pc === VcpuPc.guest) s.vcpu[i]!.pc = VcpuPc.run;
   // timekeeping_init: MONOTONIC starts at 0 from the clocksource's reading now.
   s.guestMonoAdj = guestClockRead(s, c, 0, ReadPath.kernel);
   s.guestOffsBoot = 0;
@@ -397,6 +412,11 @@ function bootGuest(d: X86Design, s: X86State, c: X86Ctx): void {
   }
   // A guest that baselines what it finds (v3-fixed's guest) injects only later growth.
   if (d.guestBaselinesAtBoot) s.guestInjected = s.sharedSuspendNs;
+}
+
+/** The source VM's vCPUs are stopped for the last pass of a migration; they enter again on the destination. */
+function stopForMigration(s: X86State): void {
+  for (const v of s.vcpu) if (v.pc === VcpuPc.guest) v.pc = VcpuPc.run;
 }
 
 /** The actors and events that only some premises bring in: guest boots and reboots, migration, the VMM's VM ioctl. */
@@ -453,7 +473,10 @@ function premiseActions(d: X86Design, c: X86Ctx): ActionFamily<X86State>[] {
         enabled: migrationReady,
         step: (s) => {
           s.migrationsLeft--;
+          stopForMigration(s);
           d.migrate?.(s, c);
+          // KVM_SET_CLOCK on the destination: kvm_gen_update_masterclock.
+          masterclockUpdate(s, c);
         },
       },
       {
@@ -462,10 +485,12 @@ function premiseActions(d: X86Design, c: X86Ctx): ActionFamily<X86State>[] {
         enabled: migrationReady,
         step: (s) => {
           s.migrationsLeft--;
+          stopForMigration(s);
           const synced = s.vcpu[0]!.tscAdj;
           for (const v of s.vcpu) v.tscAdj = synced;
           d.tscSynchronized?.(s, 'matched');
           d.migrate?.(s, c);
+          masterclockUpdate(s, c);
         },
       },
     );

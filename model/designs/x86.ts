@@ -142,10 +142,13 @@ const v3Fixed: X86Design = {
     // Carried by a new attribute: the total the source saw (offs_boot -
     // base, so the destination's base makes its total the same: in the
     // model's one clock, the base does not move), suspend_time_ns per VM and
-    // per vCPU; every vCPU re-checks on entry.
+    // per vCPU; every vCPU re-checks on entry, once the guest has enabled
+    // the MSR (as the notifier asks only then: before it, nothing is to be
+    // compensated, and an adjustment would move kvmclock under vCPUs that
+    // run freely).
     s.kvmSuspendInProgress = false;
     for (const v of s.vcpu) {
-      v.reqSuspendTimeAdj = true;
+      if (s.msrEnabled) v.reqSuspendTimeAdj = true;
       if (v.pc === VcpuPc.guest) v.pc = VcpuPc.run;
     }
     masterclockUpdate(s, c);
