@@ -104,7 +104,7 @@ export function dfs(x: Exploration): number {
       }
     }
     if (enabled === 0) x.deadlocked(state, 0, id);
-    x.checkpoint(stack.size, depth);
+    x.tick(stack.size, depth);
   }
   if (stack.size > 0) x.truncated = true;
   return stack.peak;
