@@ -3,7 +3,7 @@
 // from its initial state (only parent records are kept during search).
 
 import { Bfs } from './search/bfs.js';
-import { dfs } from './search/dfs.js';
+import { Dfs } from './search/dfs.js';
 import { Exploration, type Violation } from './search/explore.js';
 import { compileModel, fairnessActors, type CompiledModel, type FairActor, type FairnessMode, type ModelDefinition } from './model.js';
 import type { CheckOptions, CheckResult, FairnessUsed, PropertyResult, StopReason, Strategy, Trace, Verdict } from './result.js';
@@ -46,7 +46,7 @@ export class CheckSession {
   readonly rec: GraphRecorder | undefined;
   /** The breadth-first search (undefined for DFS). */
   readonly bfs: Bfs | undefined;
-  private dfsPeak = 0;
+  private readonly dfs: Dfs | undefined;
   private over = false;
 
   /**
@@ -66,6 +66,7 @@ export class CheckSession {
     this.rec = graph ? new GraphRecorder(m, this.actors, conditionsOf(m)) : undefined;
     this.x.graphBytes = this.rec;
     this.bfs = this.strategy === 'bfs' ? new Bfs(this.x, this.rec) : undefined;
+    this.dfs = this.strategy === 'dfs' ? new Dfs(this.x) : undefined;
     if (restore) {
       if (!this.bfs) throw new UsageError('only a breadth-first search can be resumed');
       restore(this);
@@ -78,8 +79,8 @@ export class CheckSession {
   }
 
   /**
-   * Search on: to the end, or (breadth-first) until `maxExpansions` more
-   * states were expanded or `deadline` (performance.now()) has passed.
+   * Search on: to the end, or until `deadline` (performance.now()) has
+   * passed or (breadth-first) `maxExpansions` more states were expanded.
    */
   run(maxExpansions = Infinity, deadline = Infinity): void {
     if (this.finished) return;
@@ -87,8 +88,8 @@ export class CheckSession {
       this.bfs.run(maxExpansions, deadline);
       this.over = this.bfs.finished;
     } else {
-      this.dfsPeak = dfs(this.x);
-      this.over = true;
+      this.dfs!.run(deadline);
+      this.over = this.dfs!.finished;
     }
   }
 
@@ -111,7 +112,7 @@ export class CheckSession {
 
   result(): CheckResult {
     const { m, x, rec, opts } = this;
-    const frontierPeak = this.bfs ? this.bfs.q.peak : this.dfsPeak;
+    const frontierPeak = this.bfs ? this.bfs.q.peak : this.dfs!.stack.peak;
     const interrupted = x.stopReason === 'interrupted';
     if (rec) x.releaseVisited();
     const lassos = rec && !interrupted ? findLassos(m, rec, (id) => x.pathTo(id)) : undefined;

@@ -248,6 +248,15 @@ export class Checkpointer {
   }
 }
 
+/**
+ * Remove a checkpoint: its manifest first (from then on the folder holds no
+ * checkpoint), then its data files. The folder itself stays.
+ */
+export function removeCheckpoint(dir: string): void {
+  rmSync(join(dir, MANIFEST), { force: true });
+  for (const f of readdirSync(dir)) if (/^data-\d+\.bin$/.test(f) || TEMP.test(f)) rmSync(join(dir, f), { force: true });
+}
+
 /** Make the renames in a folder durable (where the platform lets a folder be opened). */
 function syncDir(dir: string): void {
   let fd: number | undefined;
