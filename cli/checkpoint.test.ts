@@ -184,6 +184,19 @@ describe('check: SIGINT without a checkpoint', () => {
   });
 });
 
+describe('check --workers: SIGINT', () => {
+  it('stops the search at the end of the level being explored: the result so far, exit 3', async () => {
+    const c = start('check', 'cli/fixtures/grid.ts', '--property', 'inRange', '--workers', '2', '--json');
+    await until(() => /grid: [\d,]+ distinct/.test(c.stderr), 'a progress line');
+    process.kill(c.pid, 'SIGINT');
+    expect((await c.exited).code).toBe(3);
+    const j = JSON.parse(c.stdout);
+    expect([j.stopReason, j.signal, j.complete, j.stats.workers]).toEqual(['interrupted', 'SIGINT', false, 2]);
+    expect(j.properties[0].verdict).toBe('unknown');
+    expect(c.stderr).toContain('SIGINT: stopping at the end of this level');
+  });
+});
+
 describe('refusals: one line, exit 2, nothing in the folder touched', () => {
   const dir = fresh();
   let before: Record<string, string>;

@@ -1,13 +1,13 @@
 // The commands: each declares its options (for parseArgs and help) and runs
 // on parsed values, returning an exit code.
 
-import { check, checkParallel, compileModel, safetyOnly, selectProperties, UsageError, walkJudges, type CheckOptions, type CheckResult, type CompiledModel } from '../checker/index.js';
+import { checkParallel, compileModel, safetyOnly, selectProperties, UsageError, walkJudges, type CheckOptions, type CheckResult, type CompiledModel } from '../checker/index.js';
 import { join } from 'node:path';
 import { fmtInt, formatResult, makeStyle } from './format.js';
 import { resultToJson } from './json.js';
 import { parseBytes, parseChoice, parseCount, parseGrid, parseParams, parseSeconds, parseSeed, parseShard, parseWorkers } from './options.js';
 import { progressLine, progressPrinter } from './progress.js';
-import { assertCheckpointable, longRun, settleCheckpoint } from './longRun.js';
+import { assertCheckpointable, longRun, settleCheckpoint, trapSignals } from './longRun.js';
 
 /** Seconds between two checkpoints by default. */
 const CHECKPOINT_EVERY = 60;
@@ -181,14 +181,25 @@ const checkCommand: Command = {
             every: parseSeconds('--checkpoint-every', ckpt.every) ?? CHECKPOINT_EVERY,
             say,
           });
-    const r = long ? long.result : await checkParallel(m, { module: registryModule, export: 'resolveModel', args: [pos[0]!] }, { ...opts, workers });
+    let signal = long?.signal;
+    let r: CheckResult;
+    if (long) r = long.result;
+    else {
+      // Workers: a signal stops the search at the end of the level being explored.
+      const trap = trapSignals((sig) => say(`${sig}: stopping at the end of this level; send it again to quit at once`));
+      try {
+        r = await checkParallel(m, { module: registryModule, export: 'resolveModel', args: [pos[0]!] }, { ...opts, workers, interrupted: () => trap.caught !== undefined });
+      } finally {
+        trap.release();
+      }
+      signal = trap.caught;
+    }
     progress.done();
     const saved = typeof v.traces === 'string' ? saveTraces(v.traces, pos[0]!, def, m, r) : [];
     const kept = long?.dir !== undefined && !long.over ? long.last ?? (ckpt.resume !== undefined ? 'resumed' : undefined) : undefined;
     if (v.json) {
       const checkpoint = long?.dir !== undefined ? { checkpoint: { dir: long.dir, written: long.written, kept: kept !== undefined, ...(long.last ? { last: long.last } : {}) } } : {};
-      const signal = long?.signal ? { signal: long.signal } : {};
-      process.stdout.write(JSON.stringify({ ...(resultToJson(m, r) as object), traceFiles: saved, ...signal, ...checkpoint }, null, 2) + '\n');
+      process.stdout.write(JSON.stringify({ ...(resultToJson(m, r) as object), traceFiles: saved, ...(signal ? { signal } : {}), ...checkpoint }, null, 2) + '\n');
     } else {
       process.stdout.write(formatResult(m, r, makeStyle(useColor(v))) + '\n');
       for (const p of saved) process.stdout.write(`trace written: ${p}\n`);

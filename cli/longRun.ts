@@ -61,7 +61,7 @@ export function assertCheckpointable(opts: CheckOptions, workers: number, o: { c
 }
 
 /** Catch the first SIGINT or SIGTERM; after it, signals have their usual effect again. */
-function trapSignals(onSignal: (sig: string) => void): { readonly caught: string | undefined; release(): void } {
+export function trapSignals(onSignal: (sig: string) => void): { readonly caught: string | undefined; release(): void } {
   let caught: string | undefined;
   const handler = (sig: string) => {
     caught = sig;
