@@ -88,10 +88,12 @@ export async function longRun(m: CompiledModel, opts: CheckOptions, o: LongRunOp
   const identity = checkpointIdentity(m, opts);
   let session: CheckSession;
   if (o.resume !== undefined) {
-    const { session: s, manifest } = resumeSession(o.resume, m, opts);
+    const { session: s, manifest, seconds } = resumeSession(o.resume, m, opts);
     session = s;
     const at = manifest.search;
-    o.say(`resuming from ${o.resume}: ${fmtInt(at.distinct)} states (${fmtInt(at.queued)} queued), depth ${at.position.depth}, written ${manifest.written}`);
+    o.say(
+      `resuming from ${o.resume}: ${fmtInt(at.distinct)} states (${fmtInt(at.queued)} queued), depth ${at.position.depth}, written ${manifest.written}, loaded in ${seconds.toFixed(2)} s`,
+    );
   } else session = new CheckSession(m, opts);
   const dir = o.checkpoint ?? o.resume;
   const writer = dir !== undefined ? new Checkpointer(dir, dir === o.resume) : undefined;

@@ -334,7 +334,8 @@ export function readManifest(dir: string): Manifest {
  * for the model and options given (the ones the checkpoint was taken with,
  * or it is refused).
  */
-export function resumeSession(dir: string, m: CompiledModel, opts: CheckOptions): { session: CheckSession; manifest: Manifest } {
+export function resumeSession(dir: string, m: CompiledModel, opts: CheckOptions): { session: CheckSession; manifest: Manifest; seconds: number } {
+  const t0 = performance.now();
   const manifest = readManifest(dir);
   const why = identityMismatch(manifest.identity, checkpointIdentity(m, opts));
   if (why) throw new UsageError(`cannot resume from ${dir}: ${why}`);
@@ -374,7 +375,7 @@ export function resumeSession(dir: string, m: CompiledModel, opts: CheckOptions)
       x.reopen();
       bfs!.restore(meta.position);
     });
-    return { session, manifest };
+    return { session, manifest, seconds: (performance.now() - t0) / 1000 };
   } finally {
     r.close();
   }
