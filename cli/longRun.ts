@@ -100,7 +100,15 @@ export async function longRun(m: CompiledModel, opts: CheckOptions, o: LongRunOp
   let last: CheckpointWritten | undefined;
   let count = 0;
   const write = () => {
-    last = writer!.write(session, identity);
+    try {
+      last = writer!.write(session, identity);
+    } catch (e) {
+      // A full disk or a folder gone: the search goes on, and the checkpoint before stays whole.
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === undefined) throw e;
+      process.stderr.write(`clockcheck: warning: checkpoint not written (${(e as Error).message.split('\n')[0]}); the previous one, if any, stays\n`);
+      return;
+    }
     count++;
     o.say(`checkpoint: ${fmtInt(last.states)} states, ${fmtBytes(last.bytes)}, written in ${last.seconds.toFixed(2)} s to ${last.dir}`);
   };
