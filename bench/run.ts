@@ -1,12 +1,14 @@
 // `npm run bench`: clockcheck against SPIN and Rumur on the same KVM model,
 // then how clockcheck's cost grows with vCPUs and suspends, with and without
-// symmetry reduction, then random simulation against BFS (bench/simulate.ts).
+// symmetry reduction, then random simulation against BFS (bench/simulate.ts),
+// then long runs: checkpoints and the disk (bench/longrun.ts).
 // Prints figures; asserts only that every tool found the same number of
 // states (exit 1 if not).
 //
 //   npm run bench -- [--design v3|baseline] [--vcpus 3] [--suspends 2]
 //                    [--budget 20] [--no-peers] [--no-scaling] [--no-large] [--no-simulation] [--runs 3]
 //                    [--no-reviewer] [--premises k=v,...] (default: every premise on) [--no-liveness] [--no-rumur]
+//                    [--no-longrun]
 //
 // --runs: the headline rows are the best of this many runs; the run at scale
 // and the scaling table run once.
@@ -38,6 +40,7 @@ const { values: opt } = parseArgs({
     'no-reviewer': { type: 'boolean', default: false },
     'no-rumur': { type: 'boolean', default: false },
     'no-liveness': { type: 'boolean', default: false },
+    'no-longrun': { type: 'boolean', default: false },
     // The model parameters that switch every premise of the model on (locks,
     // clock-hardware modes, guest lifecycle), as k=v,k=v: the second
     // reviewer's row. Pending until the model has them.
@@ -591,5 +594,11 @@ if (!opt['no-scaling']) {
 if (!opt['no-simulation']) {
   console.log('');
   const r = spawnSync(process.execPath, [join(root, 'bin/run-ts.js'), join(root, 'bench/simulate.ts')], { cwd: root, stdio: 'inherit' });
+  if (r.status !== 0) process.exitCode = r.status ?? 1;
+}
+
+if (!opt['no-longrun']) {
+  console.log('');
+  const r = spawnSync(process.execPath, [join(root, 'bin/run-ts.js'), join(root, 'bench/longrun.ts')], { cwd: root, stdio: 'inherit' });
   if (r.status !== 0) process.exitCode = r.status ?? 1;
 }

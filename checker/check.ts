@@ -2,10 +2,10 @@
 // found into a result, rebuilding each counterexample by replaying actions
 // from its initial state (only parent records are kept during search).
 
-import { bfs } from './search/bfs.js';
-import { dfs } from './search/dfs.js';
+import { Bfs } from './search/bfs.js';
+import { Dfs } from './search/dfs.js';
 import { Exploration, type Violation } from './search/explore.js';
-import { compileModel, fairnessActors, type CompiledModel, type FairnessMode, type ModelDefinition } from './model.js';
+import { compileModel, fairnessActors, type CompiledModel, type FairActor, type FairnessMode, type ModelDefinition } from './model.js';
 import type { CheckOptions, CheckResult, FairnessUsed, PropertyResult, StopReason, Strategy, Trace, Verdict } from './result.js';
 import { Stepper } from './search/stepper.js';
 import { ModelError, UsageError } from './errors.js';
@@ -31,49 +31,130 @@ export function assertLivenessCheckable(m: CompiledModel, opts: CheckOptions, wo
   if (workers > 1) throw why('by several workers (the liveness graph is recorded by one thread)');
 }
 
-export function check(m: CompiledModel, opts: CheckOptions = {}): CheckResult {
-  const strategy = opts.strategy ?? 'bfs';
-  assertLivenessCheckable(m, opts);
-  const graph = needsGraph(m);
-  const x = new Exploration(m, opts, (strategy === 'dfs' && opts.maxDepth !== undefined) || graph);
-  const actors = m.liveness.length ? fairnessActors(m, opts.fairness ?? 'model') : [];
-  const rec = graph ? new GraphRecorder(m, actors, conditionsOf(m)) : undefined;
-  x.graphBytes = rec;
-  const frontierPeak = strategy === 'bfs' ? bfs(x, rec) : dfs(x);
-  if (rec) x.releaseVisited();
-  const lassos = rec ? findLassos(m, rec, (id) => x.pathTo(id)) : undefined;
-  if (rec?.stuttering) {
-    const stuck = findStuck(rec);
-    if (stuck >= 0) x.violations[m.properties.length - 1] = { property: m.properties.length - 1, stateId: stuck, instance: -1 };
+/**
+ * One check, in steps: a session runs the search (`run`, which may pause
+ * between two expansions of a breadth-first search and be called again),
+ * can be interrupted, and gives the result once it is over. `check` runs one
+ * to the end; the command line runs one in slices so that signals and
+ * checkpoints (checkpoint/) get their turn, and a checkpoint restores one.
+ */
+export class CheckSession {
+  readonly strategy: Strategy;
+  readonly x: Exploration;
+  readonly actors: readonly FairActor[];
+  /** The liveness graph being recorded, when the properties need it. */
+  readonly rec: GraphRecorder | undefined;
+  /** The breadth-first search (undefined for DFS). */
+  readonly bfs: Bfs | undefined;
+  private readonly dfs: Dfs | undefined;
+  private over = false;
+
+  /**
+   * `restore`, when given, fills the fresh session from a checkpoint instead
+   * of storing the initial states.
+   */
+  constructor(
+    readonly m: CompiledModel,
+    readonly opts: CheckOptions = {},
+    restore?: (s: CheckSession) => void,
+  ) {
+    this.strategy = opts.strategy ?? 'bfs';
+    assertLivenessCheckable(m, opts);
+    const graph = needsGraph(m);
+    this.x = new Exploration(m, opts, (this.strategy === 'dfs' && opts.maxDepth !== undefined) || graph);
+    this.actors = m.liveness.length ? fairnessActors(m, opts.fairness ?? 'model') : [];
+    this.rec = graph ? new GraphRecorder(m, this.actors, conditionsOf(m)) : undefined;
+    this.x.graphBytes = this.rec;
+    this.bfs = this.strategy === 'bfs' ? new Bfs(this.x, this.rec) : undefined;
+    this.dfs = this.strategy === 'dfs' ? new Dfs(this.x) : undefined;
+    if (restore) {
+      if (!this.bfs) throw new UsageError('only a breadth-first search can be resumed');
+      restore(this);
+    } else this.bfs?.seed();
   }
-  return assembleResult(m, {
-    strategy,
-    exact: x.set.exact,
-    symmetry: x.sym !== undefined,
-    truncated: x.truncated,
-    stopReason: x.stopReason,
-    violations: x.violations,
-    pathTo: (id) => x.pathTo(id),
-    coverage: x.coverage,
-    distinct: x.distinct,
-    transitions: x.transitions,
-    ...(x.sym ? { unreduced: { distinct: x.unreducedDistinct, transitions: x.unreducedTransitions } } : {}),
-    depth: x.maxDepth,
-    seconds: (performance.now() - x.started) / 1000,
-    visitedBytes: x.set.bytes,
-    parentBytes: x.parents.bytes + x.via.bytes,
-    frontierPeak,
-    ...(rec && lassos
-      ? {
-          liveness: {
-            lassos,
-            fairness: { mode: opts.fairness ?? 'model', actors: actors.map((a) => ({ name: a.name, kind: a.kind })) },
-            graphBytes: rec.bytes,
-            edges: rec.edgeCount,
-          },
-        }
-      : {}),
-  });
+
+  /** The search is over: nothing left to explore, or stopped. */
+  get finished(): boolean {
+    return this.over || this.x.done;
+  }
+
+  /**
+   * Search on: to the end, or until `deadline` (performance.now()) has
+   * passed or (breadth-first) `maxExpansions` more states were expanded.
+   */
+  run(maxExpansions = Infinity, deadline = Infinity): void {
+    if (this.finished) return;
+    if (this.bfs) {
+      this.bfs.run(maxExpansions, deadline);
+      this.over = this.bfs.finished;
+    } else {
+      this.dfs!.run(deadline);
+      this.over = this.dfs!.finished;
+    }
+  }
+
+  /**
+   * Stop here (a signal): the verdicts not yet decided stay unknown, and the
+   * liveness analysis is not run on the partial graph.
+   */
+  interrupt(): void {
+    this.x.stop('interrupted');
+  }
+
+  /**
+   * The search stands between two expansions and is not over by a
+   * violation: a checkpoint written now resumes to the uninterrupted run.
+   */
+  get checkpointable(): boolean {
+    const r = this.x.stopReason;
+    return this.bfs !== undefined && !this.x.stoppedMidState && r !== 'violation';
+  }
+
+  result(): CheckResult {
+    const { m, x, rec, opts } = this;
+    const frontierPeak = this.bfs ? this.bfs.q.peak : this.dfs!.stack.peak;
+    const interrupted = x.stopReason === 'interrupted';
+    if (rec) x.releaseVisited();
+    const lassos = rec && !interrupted ? findLassos(m, rec, (id) => x.pathTo(id)) : undefined;
+    if (rec?.stuttering && !interrupted) {
+      const stuck = findStuck(rec);
+      if (stuck >= 0) x.violations[m.properties.length - 1] = { property: m.properties.length - 1, stateId: stuck, instance: -1 };
+    }
+    return assembleResult(m, {
+      strategy: this.strategy,
+      exact: x.set.exact,
+      symmetry: x.sym !== undefined,
+      truncated: x.truncated,
+      stopReason: x.stopReason,
+      violations: x.violations,
+      pathTo: (id) => x.pathTo(id),
+      coverage: x.coverage,
+      distinct: x.distinct,
+      transitions: x.transitions,
+      ...(x.sym ? { unreduced: { distinct: x.unreducedDistinct, transitions: x.unreducedTransitions } } : {}),
+      depth: x.maxDepth,
+      seconds: x.seconds(),
+      visitedBytes: x.set.bytes,
+      parentBytes: x.parents.bytes + x.via.bytes,
+      frontierPeak,
+      ...(rec
+        ? {
+            liveness: {
+              lassos: lassos ?? [],
+              fairness: { mode: opts.fairness ?? 'model', actors: this.actors.map((a) => ({ name: a.name, kind: a.kind })) },
+              graphBytes: rec.bytes,
+              edges: rec.edgeCount,
+            },
+          }
+        : {}),
+    });
+  }
+}
+
+export function check(m: CompiledModel, opts: CheckOptions = {}): CheckResult {
+  const s = new CheckSession(m, opts);
+  s.run();
+  return s.result();
 }
 
 /** What a search (one engine or several workers) leaves behind. */

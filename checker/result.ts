@@ -5,7 +5,7 @@ import type { ActionInstance, FairnessMode, Params, PropertyKind } from './model
 
 export type Strategy = 'bfs' | 'dfs';
 export type Verdict = 'holds' | 'violated' | 'unknown';
-export type StopReason = 'violation' | 'depth' | 'states' | 'time' | 'memory';
+export type StopReason = 'violation' | 'depth' | 'states' | 'time' | 'memory' | 'interrupted';
 
 export interface Progress {
   readonly distinct: number;

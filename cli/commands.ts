@@ -1,12 +1,16 @@
 // The commands: each declares its options (for parseArgs and help) and runs
 // on parsed values, returning an exit code.
 
-import { check, checkParallel, compileModel, safetyOnly, selectProperties, UsageError, walkJudges, type CheckOptions, type CheckResult, type CompiledModel } from '../checker/index.js';
+import { checkParallel, compileModel, safetyOnly, selectProperties, UsageError, walkJudges, type CheckOptions, type CheckResult, type CompiledModel } from '../checker/index.js';
 import { join } from 'node:path';
 import { fmtInt, formatResult, makeStyle } from './format.js';
 import { resultToJson } from './json.js';
 import { parseBytes, parseChoice, parseCount, parseGrid, parseParams, parseSeconds, parseSeed, parseShard, parseWorkers } from './options.js';
 import { progressLine, progressPrinter } from './progress.js';
+import { assertCheckpointable, longRun, settleCheckpoint, trapSignals } from './longRun.js';
+
+/** Seconds between two checkpoints by default. */
+const CHECKPOINT_EVERY = 60;
 import { builtinModels, registryModule, resolveModel } from './registry.js';
 import { formatShow, runReplay, runShow, saveTraces } from './traceCommands.js';
 import { readTraceFile } from '../traces/io.js';
@@ -135,11 +139,17 @@ const checkCommand: Command = {
     continue: { type: 'boolean' },
     json: { type: 'boolean' },
     traces: { type: 'string' },
+    checkpoint: { type: 'string' },
+    'checkpoint-every': { type: 'string' },
+    resume: { type: 'string' },
     ...reportOptions,
   },
   optionDocs: {
     ...searchOptionDocs,
     ...reportOptionDocs,
+    checkpoint: 'write the search state into this folder every --checkpoint-every seconds and at SIGINT/SIGTERM, to --resume later (one-thread BFS)',
+    'checkpoint-every': `seconds between two checkpoints (default ${CHECKPOINT_EVERY})`,
+    resume: 'take the search up from the checkpoint in this folder (same model, parameters, properties and options) and go on checkpointing into it',
     workers: "worker threads for a parallel BFS ('auto': one per core; default 1)",
     property:
       "check only these properties (repeatable, or comma-separated); 'safety' (invariants, steps, deadlock without stuttering), 'liveness' (the others) or 'none' (count states only)",
@@ -155,18 +165,51 @@ const checkCommand: Command = {
     const progress = progressPrinter(m.name, v.quiet !== true);
     const opts = { ...searchOptionsFrom(v, progress.onProgress), continueAfterViolation: v.continue === true };
     const workers = parseWorkers(v.workers as string | undefined);
-    const r =
+    const ckpt = { checkpoint: v.checkpoint as string | undefined, resume: v.resume as string | undefined, every: v['checkpoint-every'] as string | undefined };
+    assertCheckpointable(opts, workers, ckpt);
+    const say = (line: string) => {
+      if (v.quiet === true) return;
+      progress.done();
+      process.stderr.write(line + '\n');
+    };
+    const long =
       workers > 1
-        ? await checkParallel(m, { module: registryModule, export: 'resolveModel', args: [pos[0]!] }, { ...opts, workers })
-        : check(m, opts);
+        ? undefined
+        : await longRun(m, opts, {
+            ...(ckpt.checkpoint !== undefined ? { checkpoint: ckpt.checkpoint } : {}),
+            ...(ckpt.resume !== undefined ? { resume: ckpt.resume } : {}),
+            every: parseSeconds('--checkpoint-every', ckpt.every) ?? CHECKPOINT_EVERY,
+            say,
+          });
+    let signal = long?.signal;
+    let r: CheckResult;
+    if (long) r = long.result;
+    else {
+      // Workers: a signal stops the search at the end of the level being explored.
+      const trap = trapSignals((sig) => say(`${sig}: stopping at the end of this level; send it again to quit at once`));
+      try {
+        r = await checkParallel(m, { module: registryModule, export: 'resolveModel', args: [pos[0]!] }, { ...opts, workers, interrupted: () => trap.caught !== undefined });
+      } finally {
+        trap.release();
+      }
+      signal = trap.caught;
+    }
     progress.done();
     const saved = typeof v.traces === 'string' ? saveTraces(v.traces, pos[0]!, def, m, r) : [];
-    if (v.json) process.stdout.write(JSON.stringify({ ...(resultToJson(m, r) as object), traceFiles: saved }, null, 2) + '\n');
-    else {
+    const kept = long?.dir !== undefined && !long.over ? long.last ?? (ckpt.resume !== undefined ? 'resumed' : undefined) : undefined;
+    if (v.json) {
+      const checkpoint = long?.dir !== undefined ? { checkpoint: { dir: long.dir, written: long.written, kept: kept !== undefined, ...(long.last ? { last: long.last } : {}) } } : {};
+      process.stdout.write(JSON.stringify({ ...(resultToJson(m, r) as object), traceFiles: saved, ...(signal ? { signal } : {}), ...checkpoint }, null, 2) + '\n');
+    } else {
       process.stdout.write(formatResult(m, r, makeStyle(useColor(v))) + '\n');
       for (const p of saved) process.stdout.write(`trace written: ${p}\n`);
+      if (kept !== undefined) {
+        const where = kept === 'resumed' ? `the checkpoint it was resumed from` : `a checkpoint at ${fmtInt(kept.states)} states`;
+        process.stdout.write(`${long!.dir} holds ${where}: run the same command with --resume ${long!.dir} to go on\n`);
+      }
     }
     await writeReports(reportFromCheck(pos[0]!, def, m, r), v);
+    if (long) settleCheckpoint(long);
     return exitCodeOf([r]);
   },
 };

@@ -77,6 +77,7 @@ export const STOP_TEXT: Record<string, string> = {
   states: 'stopped by --max-states',
   time: 'stopped by --max-seconds',
   memory: 'stopped by the memory budget (--max-memory)',
+  interrupted: 'interrupted (SIGINT or SIGTERM)',
 };
 
 /** The fairness a liveness check assumed, in one line. */

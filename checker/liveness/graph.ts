@@ -44,6 +44,14 @@ export function conditionsOf(m: CompiledModel): Condition[] {
   return out;
 }
 
+/** The recorder's scalars in a checkpoint's manifest. */
+export interface GraphCheckpointMeta {
+  readonly expanded: number;
+  readonly edges: number;
+  readonly levelStart: readonly number[];
+  readonly initIds: readonly number[];
+}
+
 /** The edges once the search is over: one exact-size array each (`GraphRecorder.seal`). */
 export interface SealedEdges {
   readonly edgeStart: Uint32Array;
@@ -208,6 +216,57 @@ export class GraphRecorder {
     if (this.leaves && this.stuttering) this.endFlags.data[id]! |= 2;
     this.edgeStartRec.push(this.targetRec.length);
     this.expanded = id + 1;
+  }
+
+  /** What a checkpoint keeps besides the arrays: small enough for its manifest. */
+  get checkpointMeta(): GraphCheckpointMeta {
+    return { expanded: this.expanded, edges: this.targetRec.length, levelStart: [...this.levelStart], initIds: [...this.initIds] };
+  }
+
+  /**
+   * The recorded arrays for a checkpoint of a search that has stored
+   * `distinct` states, in the order `restore` reads them: each a name and
+   * its values as views.
+   */
+  checkpointArrays(distinct: number): { name: string; width: number; parts: Iterable<Uint8Array | Uint16Array | Uint32Array> }[] {
+    if (this.sealed) throw new Error('internal: checkpoint of a sealed graph');
+    const W = this.actorWords;
+    return [
+      { name: 'graph.edgeStart', width: 4, parts: this.edgeStartRec.parts() },
+      { name: 'graph.target', width: 4, parts: this.targetRec.parts() },
+      { name: 'graph.label', width: this.labelRec.bytesPerElement, parts: this.labelRec.parts() },
+      { name: 'graph.progress', width: 1, parts: this.progressRec.parts() },
+      { name: 'graph.enabled', width: 4, parts: [this.enabled.subarray(0, this.expanded * W)] },
+      { name: 'graph.marks', width: 1, parts: [this.marks.subarray(0, distinct * this.markBytes)] },
+      { name: 'graph.endFlags', width: 1, parts: [this.endFlags.data.subarray(0, this.endFlags.length)] },
+    ];
+  }
+
+  /**
+   * Fill a fresh recorder from a checkpoint: `read(name, into)` fills a view
+   * with the next values of the named array; the counts come from `meta`
+   * and the search's `distinct`.
+   */
+  restore(meta: GraphCheckpointMeta, distinct: number, read: (name: string, into: Uint8Array | Uint16Array | Uint32Array) => void): void {
+    if (this.expanded !== 0 || this.targetRec.length !== 0) throw new Error('internal: restore into a used graph recorder');
+    const W = this.actorWords;
+    // edgeStart holds its first 0 already.
+    const first = new Uint32Array(1);
+    read('graph.edgeStart', first);
+    this.edgeStartRec.load(meta.expanded, (into) => read('graph.edgeStart', into));
+    this.targetRec.load(meta.edges, (into) => read('graph.target', into));
+    this.labelRec.load(meta.edges, (into) => read('graph.label', into));
+    this.progressRec.load(this.stuttering ? meta.edges : 0, (into) => read('graph.progress', into));
+    this.enabled = new Uint32Array(Math.max(1024, Math.ceil(meta.expanded * 1.5)) * W);
+    read('graph.enabled', this.enabled.subarray(0, meta.expanded * W));
+    this.marks = new Uint8Array(Math.max(1024, Math.ceil(distinct * 1.5)) * this.markBytes);
+    read('graph.marks', this.marks.subarray(0, distinct * this.markBytes));
+    this.endFlags.load(this.stuttering ? distinct : 0, (into) => read('graph.endFlags', into));
+    this.expanded = meta.expanded;
+    this.levelStart.length = 0;
+    this.levelStart.push(...meta.levelStart);
+    this.initIds.length = 0;
+    this.initIds.push(...meta.initIds);
   }
 
   /** BFS moved to depth `d`, whose first state has id `first`. */

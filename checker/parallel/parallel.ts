@@ -41,6 +41,11 @@ export interface ParallelOptions extends CheckOptions {
    * at almost every level of a small model.
    */
   readonly growAhead?: boolean;
+  /**
+   * Asked between two levels: true stops the search there (stop reason
+   * `interrupted`), as a signal does on the command line.
+   */
+  readonly interrupted?: () => boolean;
 }
 
 /**
@@ -90,6 +95,7 @@ export async function checkParallel(m: CompiledModel, source: ModelSource, opts:
     for (;;) {
       const pending = level.reduce((a, s) => a + s.pending, 0);
       if (pending === 0) break;
+      if (opts.interrupted?.()) outcome.stopReason ??= 'interrupted';
       if (outcome.stopReason) {
         outcome.truncated = true;
         break;

@@ -79,6 +79,7 @@ export async function checkParallelShared(m: CompiledModel, source: ModelSource,
       const level = frontier;
       const count = level.reduce((a, c) => a + c.count, 0);
       if (count === 0) break;
+      if (opts.interrupted?.()) outcome.stopReason ??= 'interrupted';
       if (outcome.stopReason) {
         outcome.truncated = true;
         break;

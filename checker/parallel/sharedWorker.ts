@@ -136,7 +136,7 @@ async function main(preloaded: Record<string, unknown> | undefined): Promise<voi
         if (probe) ex.probe(v, k * W, gid);
         else ex.expand(v, k * W, gid, depth);
       }
-      x.checkpoint(0, depth);
+      x.tick(0, depth);
     }
   };
 

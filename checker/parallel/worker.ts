@@ -168,14 +168,14 @@ async function main(preloaded: Record<string, unknown> | undefined): Promise<voi
       if (probe) ex.probe(chunk, off, gid);
       else ex.expand(chunk, off, gid, depth);
       if ((k & 255) === 255) drain(depth, probe);
-      x.checkpoint(q.size, depth);
+      x.tick(q.size, depth);
     }
     for (let o = 0; o < N; o++) if (o !== self) send(o, true);
     while (waitingFor > 0) {
       const seen = Atomics.load(signal, self);
       if (!drain(depth, probe) && waitingFor > 0) Atomics.wait(signal, self, seen, 100);
     }
-    x.checkpoint(q.size, depth);
+    x.tick(q.size, depth);
   };
 
   onMessages((msg: ToWorker) => {

@@ -37,75 +37,100 @@ class PendingStack {
   }
 }
 
-/** Explore; returns the peak stack size. */
-export function dfs(x: Exploration): number {
-  const m = x.m;
-  const W = m.words;
-  const st = x.stepper;
-  const nInst = m.instances.length;
-  const hasStepProps = m.stepProperties.length > 0;
-  const maxDepth = x.opts.maxDepth;
-  const bounded = maxDepth !== undefined;
-  const depthOf = new GrowableU32();
-  const stack = new PendingStack(W);
-  const state = new Uint32Array(W);
+/**
+ * A depth-first search that can pause between two states (`run` with a
+ * limit) and go on, so that the command line hears signals during a long
+ * one. (It cannot be checkpointed: only the breadth-first search can.)
+ */
+export class Dfs {
+  private readonly depthOf = new GrowableU32();
+  readonly stack: PendingStack;
+  private readonly state: Uint32Array;
+  /** The stack is empty or the search was stopped. */
+  finished = false;
 
-  for (let i = m.inits.length - 1; i >= 0; i--) stack.push(m.inits[i]!, NO_PARENT, i, 0);
-  while (stack.size > 0 && !x.done) {
-    const top = --stack.size;
-    state.set(stack.words.subarray(top * W, top * W + W));
-    const parent = stack.parent.data[top]!;
-    const via = stack.via.data[top]!;
-    const depth = stack.depth.data[top]!;
-    x.canon(state, 0);
-    const hi = fingerprint(state, 0, W);
-    const lo = lastLo[0]!;
-    let id = x.set.get(state, 0, hi, lo);
-    if (id >= 0) {
-      if (!bounded || depthOf.data[id]! <= depth) continue;
-      // Reached by a shorter path: record it and expand again.
-      depthOf.data[id] = depth;
-      x.parents.data[id] = parent;
-      x.via.data[id] = via;
-    } else {
-      id = x.add(state, 0, parent, via, depth);
-      if (id < 0) break; // stopped by the memory budget
-      depthOf.grow(id + 1);
-      depthOf.data[id] = depth;
-      depthOf.length = id + 1;
-    }
-    const weight = x.weight(state, 0);
-    let enabled = 0;
-    const flags = st.guards(state, 0);
-    if (bounded && depth >= maxDepth) {
-      for (let i = 0; i < nInst; i++) {
-        if (flags[i] === 0 || !st.stepEnabled(state, 0, i)) continue;
-        enabled++;
-        if (x.inConstraint() && !x.isStored(st.succ)) x.truncated = true;
-      }
-    } else {
-      // Push in reverse so that instance 0 is expanded first.
-      for (let i = nInst - 1; i >= 0; i--) {
-        if (flags[i] === 0 || !st.stepEnabled(state, 0, i)) continue;
-        enabled++;
-        if (!x.inConstraint()) continue;
-        x.transitions++;
-        x.unreducedTransitions += weight;
-        x.coverage[i]!++;
-        if (hasStepProps) x.checkStep(id, i);
-        if (x.done) {
-          // This successor is not pushed: the search is complete only if
-          // nothing else was pending and the successor was already known.
-          if (i > 0 || bounded || !x.isStored(st.succ)) x.truncated = true;
-          break;
-        }
-        if (!bounded && x.isStored(st.succ)) continue;
-        stack.push(st.succ, id, i, depth + 1);
-      }
-    }
-    if (enabled === 0) x.deadlocked(state, 0, id);
-    x.checkpoint(stack.size, depth);
+  constructor(private readonly x: Exploration) {
+    const m = x.m;
+    this.stack = new PendingStack(m.words);
+    this.state = new Uint32Array(m.words);
+    for (let i = m.inits.length - 1; i >= 0; i--) this.stack.push(m.inits[i]!, NO_PARENT, i, 0);
   }
-  if (stack.size > 0) x.truncated = true;
-  return stack.peak;
+
+  /** Pop and expand states until the search is over, or `deadline` (performance.now()) has passed. */
+  run(deadline = Infinity): void {
+    const { x, stack, state, depthOf } = this;
+    const m = x.m;
+    const W = m.words;
+    const st = x.stepper;
+    const nInst = m.instances.length;
+    const hasStepProps = m.stepProperties.length > 0;
+    const maxDepth = x.opts.maxDepth;
+    const bounded = maxDepth !== undefined;
+    let popped = 0;
+    while (stack.size > 0 && !x.done) {
+      if ((++popped & 1023) === 0 && deadline !== Infinity && performance.now() >= deadline) return;
+      const top = --stack.size;
+      state.set(stack.words.subarray(top * W, top * W + W));
+      const parent = stack.parent.data[top]!;
+      const via = stack.via.data[top]!;
+      const depth = stack.depth.data[top]!;
+      x.canon(state, 0);
+      const hi = fingerprint(state, 0, W);
+      const lo = lastLo[0]!;
+      let id = x.set.get(state, 0, hi, lo);
+      if (id >= 0) {
+        if (!bounded || depthOf.data[id]! <= depth) continue;
+        // Reached by a shorter path: record it and expand again.
+        depthOf.data[id] = depth;
+        x.parents.data[id] = parent;
+        x.via.data[id] = via;
+      } else {
+        id = x.add(state, 0, parent, via, depth);
+        if (id < 0) break; // stopped by the memory budget
+        depthOf.grow(id + 1);
+        depthOf.data[id] = depth;
+        depthOf.length = id + 1;
+      }
+      const weight = x.weight(state, 0);
+      let enabled = 0;
+      const flags = st.guards(state, 0);
+      if (bounded && depth >= maxDepth) {
+        for (let i = 0; i < nInst; i++) {
+          if (flags[i] === 0 || !st.stepEnabled(state, 0, i)) continue;
+          enabled++;
+          if (x.inConstraint() && !x.isStored(st.succ)) x.truncated = true;
+        }
+      } else {
+        // Push in reverse so that instance 0 is expanded first.
+        for (let i = nInst - 1; i >= 0; i--) {
+          if (flags[i] === 0 || !st.stepEnabled(state, 0, i)) continue;
+          enabled++;
+          if (!x.inConstraint()) continue;
+          x.transitions++;
+          x.unreducedTransitions += weight;
+          x.coverage[i]!++;
+          if (hasStepProps) x.checkStep(id, i);
+          if (x.done) {
+            // This successor is not pushed: the search is complete only if
+            // nothing else was pending and the successor was already known.
+            if (i > 0 || bounded || !x.isStored(st.succ)) x.truncated = true;
+            break;
+          }
+          if (!bounded && x.isStored(st.succ)) continue;
+          stack.push(st.succ, id, i, depth + 1);
+        }
+      }
+      if (enabled === 0) x.deadlocked(state, 0, id);
+      x.tick(stack.size, depth);
+    }
+    this.finished = true;
+    if (stack.size > 0) x.truncated = true;
+  }
+}
+
+/** Explore to the end; returns the peak stack size. */
+export function dfs(x: Exploration): number {
+  const d = new Dfs(x);
+  d.run();
+  return d.stack.peak;
 }

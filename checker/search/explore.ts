@@ -56,7 +56,16 @@ export class Exploration {
   graphBytes: { readonly growthBytes: number } | undefined;
   /** True when some state was left unexpanded by a bound, so verdicts cannot be `holds`. */
   truncated = false;
+  /** `truncated` as it was when the search was first stopped (a checkpoint keeps this, not the stop's). */
+  truncatedBeforeStop = false;
+  /**
+   * A budget stopped the search inside an expansion (a state half expanded):
+   * the search cannot be checkpointed there (checkpoint/).
+   */
+  stoppedMidState = false;
+  /** When this session started; `priorSeconds`: the time spent before it, by the sessions a checkpoint resumed. */
   readonly started = performance.now();
+  priorSeconds = 0;
   private lastProgress: number;
   private nextCheck = 0;
   /**
@@ -134,6 +143,7 @@ export class Exploration {
       const growth = setGrowth + this.parents.growthBytes + this.via.growthBytes + (this.graphBytes?.growthBytes ?? 0);
       if (growth > 0 && process.memoryUsage.rss() + growth > budget) {
         this.stop('memory');
+        this.stoppedMidState = true;
         this.foundId = -1;
         return -1;
       }
@@ -147,7 +157,10 @@ export class Exploration {
     this.parents.push(parent);
     this.via.push(via);
     if (this.sym) this.unreducedDistinct += this.sym.orbit(words, off);
-    if (this.opts.maxStates !== undefined && this.set.size >= this.opts.maxStates) this.stop('states');
+    if (this.opts.maxStates !== undefined && this.set.size >= this.opts.maxStates) {
+      this.stop('states');
+      this.stoppedMidState = true;
+    }
     if (depth > this.maxDepth) this.maxDepth = depth;
     this.opts.onState?.(words.subarray(off, off + n), depth);
     if (this.m.invariants.length) this.checkInvariants(words, off, id * this.idStride + this.idBase);
@@ -193,14 +206,17 @@ export class Exploration {
   }
 
   stop(reason: StopReason): void {
-    if (this.stopReason === undefined) this.stopReason = reason;
+    if (this.stopReason === undefined) {
+      this.stopReason = reason;
+      this.truncatedBeforeStop = this.truncated;
+    }
     // A budget may cut the search anywhere; a violation stop is judged by
     // what the strategy left unexpanded.
     if (reason !== 'violation') this.truncated = true;
   }
 
   /** Budgets and progress, checked every so many states. */
-  checkpoint(queue: number, depth: number): void {
+  tick(queue: number, depth: number): void {
     if (this.set.size < this.nextCheck) return;
     this.nextCheck = this.set.size + 1024;
     const o = this.opts;
@@ -213,8 +229,22 @@ export class Exploration {
     }
   }
 
+  /** Seconds spent searching, in this session and the ones it resumed. */
+  seconds(now = performance.now()): number {
+    return this.priorSeconds + (now - this.started) / 1000;
+  }
+
+  /** Properties still open: every one not yet violated (after a resume, from the violations it restored). */
+  reopen(): void {
+    this.open = 0;
+    this.violations.forEach((v, p) => {
+      this.checks.open[p] = v ? 0 : 1;
+      if (!v) this.open++;
+    });
+  }
+
   progress(queue: number, depth: number, now = performance.now()): Progress {
-    const seconds = (now - this.started) / 1000;
+    const seconds = this.seconds(now);
     return {
       distinct: this.set.size,
       transitions: this.transitions,

@@ -28,6 +28,32 @@ export class ChunkedArray<T extends Typed> {
     this.length++;
   }
 
+  /** Everything pushed so far, as views in order (for a checkpoint). */
+  *parts(): Generator<T> {
+    for (const c of this.chunks) yield c!;
+    if (this.used > 0) yield this.cur.subarray(0, this.used) as T;
+  }
+
+  /** Append `n` values that `fill` reads straight into the chunks (from a checkpoint). */
+  load(n: number, fill: (into: T) => void): void {
+    while (n > 0) {
+      if (this.used === CHUNK) {
+        this.chunks.push(this.cur);
+        this.cur = this.make(CHUNK);
+        this.used = 0;
+      }
+      const k = Math.min(CHUNK - this.used, n);
+      fill(this.cur.subarray(this.used, this.used + k) as T);
+      this.used += k;
+      this.length += k;
+      n -= k;
+    }
+  }
+
+  get bytesPerElement(): number {
+    return this.cur.BYTES_PER_ELEMENT;
+  }
+
   get bytes(): number {
     return (this.chunks.length + 1) * CHUNK * this.cur.BYTES_PER_ELEMENT;
   }

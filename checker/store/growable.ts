@@ -26,6 +26,13 @@ class Growable<T extends Typed> {
     d.set(this.data.subarray(0, this.length) as never);
     this.data = d;
   }
+  /** Replace the contents by `n` values that `fill` reads straight into the array (from a checkpoint). */
+  load(n: number, fill: (into: T) => void): void {
+    this.length = 0;
+    this.grow(n);
+    fill(this.data.subarray(0, n) as T);
+    this.length = n;
+  }
   get bytes(): number {
     return this.data.byteLength;
   }

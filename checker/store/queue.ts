@@ -47,6 +47,35 @@ export class StateQueue {
     return this.head++ * this.words;
   }
 
+  /** The queued states, oldest first, as views of whole states (for a checkpoint). */
+  *parts(): Generator<Uint32Array> {
+    const W = this.words;
+    for (let c = this.headChunk; c < this.chunks.length; c++) {
+      const from = c === this.headChunk ? this.head : 0;
+      const to = c === this.chunks.length - 1 ? this.tail : this.perChunk;
+      if (to > from) yield this.chunks[c]!.subarray(from * W, to * W);
+    }
+  }
+
+  /** Append `n` states that `fill` reads straight into the chunks (from a checkpoint). */
+  load(n: number, fill: (into: Uint32Array) => void): void {
+    const W = this.words;
+    while (n > 0) {
+      let last = this.chunks[this.chunks.length - 1];
+      if (last === undefined || this.tail === this.perChunk) {
+        last = new Uint32Array(this.perChunk * W);
+        this.chunks.push(last);
+        this.tail = 0;
+      }
+      const k = Math.min(this.perChunk - this.tail, n);
+      fill(last.subarray(this.tail * W, (this.tail + k) * W));
+      this.tail += k;
+      this.size += k;
+      n -= k;
+    }
+    if (this.size > this.peak) this.peak = this.size;
+  }
+
   get bytes(): number {
     return (this.chunks.length - this.headChunk) * this.perChunk * this.words * 4;
   }

@@ -109,6 +109,77 @@ export class FingerprintSet implements StateSet {
     }
   }
 
+  /** Words per entry that `entries` gives and `load` takes: hi, lo, and the id when ids are kept. */
+  get entryWords(): number {
+    return this.keepIds ? 3 : 2;
+  }
+
+  /**
+   * Every stored fingerprint (and id), `entryWords` words each, in chunks of
+   * at most `chunk` entries; each chunk is overwritten by the next (for a
+   * checkpoint, written out as it comes).
+   */
+  *entries(chunk = 1 << 16): Generator<Uint32Array> {
+    const E = this.entryWords;
+    const buf = new Uint32Array(chunk * E);
+    const fps = this.fps;
+    let n = 0;
+    for (let i = 0; i < this.cap; i++) {
+      const lo = fps[2 * i + 1]!;
+      if (lo === 0) continue;
+      buf[n * E] = fps[2 * i]!;
+      buf[n * E + 1] = lo;
+      if (this.ids) buf[n * E + 2] = this.ids[i]!;
+      if (++n === chunk) {
+        yield buf;
+        n = 0;
+      }
+    }
+    if (n > 0) yield buf.subarray(0, n * E);
+  }
+
+  /** Make an empty set ready for `n` entries without growing (before `load`). */
+  reserve(n: number): void {
+    if (this.size !== 0) throw new Error('internal: reserve on a set that holds states');
+    let cap = this.cap;
+    while (Math.floor(cap * MAX_LOAD) <= n) cap = Math.ceil(cap * GROWTH);
+    if (cap === this.cap) return;
+    this.cap = cap;
+    this.scale = cap / 4294967296;
+    this.limit = Math.floor(cap * MAX_LOAD);
+    this.fps = new Uint32Array(cap * 2);
+    this.ids = this.keepIds ? new Uint32Array(cap) : null;
+  }
+
+  /** Insert entries as `entries` gives them (a checkpoint's); returns how many were new. */
+  load(entries: Uint32Array): number {
+    const E = this.entryWords;
+    let added = 0;
+    for (let k = 0; k + E <= entries.length; k += E) {
+      if (entries[k + 1] === 0) throw new Error('internal: a fingerprint entry with a zero low half');
+      if (this.insertEntry(entries[k]!, entries[k + 1]!, E === 3 ? entries[k + 2]! : 0)) added++;
+    }
+    return added;
+  }
+
+  private insertEntry(hi: number, lo: number, id: number): boolean {
+    if (this.size >= this.limit) this.grow();
+    const fps = this.fps;
+    let i = Math.floor(hi * this.scale);
+    for (;;) {
+      const l = fps[2 * i + 1]!;
+      if (l === 0) {
+        fps[2 * i] = hi;
+        fps[2 * i + 1] = lo;
+        if (this.ids) this.ids[i] = id;
+        this.size++;
+        return true;
+      }
+      if (l === lo && fps[2 * i] === hi) return false;
+      if (++i === this.cap) i = 0;
+    }
+  }
+
   setId(_w: Uint32Array, _off: number, hi: number, lo: number, id: number): void {
     if (!this.ids) return;
     const fps = this.fps;
@@ -203,6 +274,52 @@ export class ExactSet implements StateSet {
   setId(w: Uint32Array, off: number, hi: number, _lo: number, id: number): void {
     const at = this.find(w, off, hi);
     if (at >= 0) this.ids[at] = id;
+  }
+
+  /** Words per entry that `entries` gives and `load` takes: the state, then its id. */
+  get entryWords(): number {
+    return this.words + 1;
+  }
+
+  /** Every stored state and its id, in chunks of at most `chunk` entries (each overwritten by the next). */
+  *entries(chunk = 1 << 14): Generator<Uint32Array> {
+    const n = this.words;
+    const E = n + 1;
+    const buf = new Uint32Array(chunk * E);
+    let k = 0;
+    for (let i = 0; i <= this.mask; i++) {
+      if (!this.used[i]) continue;
+      buf.set(this.keys.subarray(i * n, (i + 1) * n), k * E);
+      buf[k * E + n] = this.ids[i]!;
+      if (++k === chunk) {
+        yield buf;
+        k = 0;
+      }
+    }
+    if (k > 0) yield buf.subarray(0, k * E);
+  }
+
+  /** Make an empty set ready for `n` entries without growing (before `load`). */
+  reserve(n: number): void {
+    if (this.size !== 0) throw new Error('internal: reserve on a set that holds states');
+    let cap = this.mask + 1;
+    while (n + 1 > cap * MAX_LOAD) cap *= 2;
+    if (cap === this.mask + 1) return;
+    this.mask = cap - 1;
+    this.keys = new Uint32Array(cap * this.words);
+    this.used = new Uint8Array(cap);
+    this.ids = new Uint32Array(cap);
+  }
+
+  /** Insert entries as `entries` gives them; returns how many were new. */
+  load(entries: Uint32Array): number {
+    const n = this.words;
+    const E = n + 1;
+    let added = 0;
+    for (let k = 0; k + E <= entries.length; k += E) {
+      if (this.insert(entries, k, rehash(entries.subarray(k, k + n)), 0, entries[k + n]!) === -1) added++;
+    }
+    return added;
   }
 
   /** Every stored state, for tests that compare reachable sets. */

@@ -1,0 +1,251 @@
+// Long runs as users have them: a real process killed (SIGKILL), interrupted
+// (SIGINT, SIGTERM) or stopped by a budget, then resumed from its
+// checkpoint; the resumed run must be the uninterrupted one.
+import { afterAll, describe, expect, it } from 'vitest';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { run } from './test-support.js';
+
+const bin = fileURLToPath(new URL('../bin/clockcheck.js', import.meta.url));
+const root = mkdtempSync(join(tmpdir(), 'clockcheck-resume-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+let n = 0;
+const fresh = () => join(root, `c${n++}`);
+
+interface Child {
+  readonly pid: number;
+  stdout: string;
+  stderr: string;
+  readonly exited: Promise<{ code: number | null; signal: string | null }>;
+}
+
+function start(...args: string[]): Child {
+  const p = spawn(process.execPath, [bin, ...args], { env: { ...process.env, NO_COLOR: '1' } });
+  const c: Child = {
+    pid: p.pid!,
+    stdout: '',
+    stderr: '',
+    exited: new Promise((resolve) => p.on('exit', (code, signal) => resolve({ code, signal }))),
+  };
+  p.stdout.on('data', (d) => (c.stdout += d));
+  p.stderr.on('data', (d) => (c.stderr += d));
+  return c;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Wait until `cond` holds (polling), or fail after `ms`. */
+async function until(cond: () => boolean, what: string, ms = 60_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(20);
+  }
+}
+
+/** What a resumed run must give exactly as the uninterrupted one. */
+function essentials(j: any) {
+  return {
+    complete: j.complete,
+    stopReason: j.stopReason,
+    stats: { distinct: j.stats.distinct, transitions: j.stats.transitions, depth: j.stats.depth, edges: j.stats.edges ?? null, frontierPeak: j.stats.frontierPeak },
+    properties: j.properties.map((p: any) => ({
+      name: p.name,
+      verdict: p.verdict,
+      length: p.trace?.length ?? null,
+      loopStart: p.trace?.loopStart ?? null,
+      steps: p.trace?.steps.map((s: any) => s.action) ?? null,
+    })),
+    coverage: j.coverage,
+  };
+}
+
+const manifestOf = (dir: string) => JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
+const snapshot = (dir: string) => Object.fromEntries(readdirSync(dir).map((f) => [f, readFileSync(join(dir, f), 'latin1')]));
+
+// v3 at 2 vCPUs and 3 suspends, every property: 617,766 states, the liveness graph recorded (2-4 s).
+const V3 = ['check', 'v3', '-p', 'vcpus=2', '-p', 'suspends=3', '--continue', '--json', '--quiet'];
+let whole: any;
+const uninterrupted = () => (whole ??= JSON.parse(run(...V3).stdout));
+
+describe('check --checkpoint / --resume', () => {
+  it('a run killed with SIGKILL mid-search resumes to the counts, verdicts and counterexamples of an uninterrupted run', async () => {
+    const dir = fresh();
+    const c = start(...V3, '--checkpoint', dir, '--checkpoint-every', '0.2');
+    await until(() => existsSync(join(dir, 'manifest.json')), 'the first checkpoint');
+    await sleep(150);
+    process.kill(c.pid, 'SIGKILL');
+    expect(await c.exited).toEqual({ code: null, signal: 'SIGKILL' });
+    const m = manifestOf(dir);
+    const s = m.search;
+    expect(s.distinct).toBeLessThan(617_766);
+    // Taken between two expansions inside a level, not at a level's end.
+    expect(s.position.cur).toBeGreaterThan(s.graph.levelStart[s.position.depth]);
+    expect(s.position.cur).toBeLessThan(s.position.levelEnd);
+    expect(s.graph.expanded).toBe(s.position.cur);
+    // At most the checkpoint and the temporary file of the next one.
+    expect(readdirSync(dir).filter((f) => !/\.tmp$/.test(f)).sort()).toEqual([m.data, 'manifest.json']);
+
+    const r = run(...V3, '--resume', dir);
+    expect(r.code).toBe(1);
+    const j = JSON.parse(r.stdout);
+    expect(essentials(j)).toEqual(essentials(uninterrupted()));
+    expect(j.properties.find((p: any) => p.name === 'bootCatchesUp').trace.loopStart).toBeGreaterThan(0);
+    // The run is complete: the checkpoint would only resume to this result, so it is gone.
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('SIGINT writes a checkpoint where the search stands and prints the result so far; --resume finishes the run', async () => {
+    const dir = fresh();
+    const c = start(...V3, '--checkpoint', dir, '--checkpoint-every', '0.2');
+    await until(() => existsSync(join(dir, 'manifest.json')), 'the first checkpoint');
+    process.kill(c.pid, 'SIGINT');
+    const exit = await c.exited;
+    expect([1, 3]).toContain(exit.code); // 1 if a violation was found before the signal
+    const j = JSON.parse(c.stdout);
+    expect(j.stopReason).toBe('interrupted');
+    expect(j.signal).toBe('SIGINT');
+    expect(j.complete).toBe(false);
+    expect(j.checkpoint.kept).toBe(true);
+    expect(j.checkpoint.last.states).toBe(j.stats.distinct);
+    expect(manifestOf(dir).search.distinct).toBe(j.stats.distinct);
+    expect(j.properties.find((p: any) => p.name === 'bootExact').verdict).toBe('unknown');
+    expect(j.properties.find((p: any) => p.name === 'bootCatchesUp').verdict).toBe('unknown');
+
+    const r = run(...V3, '--resume', dir);
+    expect(essentials(JSON.parse(r.stdout))).toEqual(essentials(uninterrupted()));
+  });
+
+  it('SIGTERM does the same, and a resumed run can be interrupted and resumed again', async () => {
+    const dir = fresh();
+    const args = ['check', 'v3-fixed', '-p', 'vcpus=3', '-p', 'suspends=2', '--json', '--quiet'];
+    const c1 = start(...args, '--checkpoint', dir, '--checkpoint-every', '0.2');
+    await until(() => existsSync(join(dir, 'manifest.json')), 'the first checkpoint');
+    process.kill(c1.pid, 'SIGTERM');
+    expect((await c1.exited).code).toBe(3);
+    const first = manifestOf(dir).search.distinct;
+    const c2 = start(...args, '--resume', dir, '--checkpoint-every', '0.2');
+    await until(() => existsSync(join(dir, 'manifest.json')) && manifestOf(dir).search.distinct > first, 'a checkpoint of the resumed run');
+    process.kill(c2.pid, 'SIGTERM');
+    expect((await c2.exited).code).toBe(3);
+    const r = run(...args, '--resume', dir);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(essentials(JSON.parse(r.stdout))).toEqual(essentials(JSON.parse(run(...args).stdout)));
+  });
+
+  it('a run stopped by --max-seconds leaves a checkpoint to go on from', () => {
+    const dir = fresh();
+    const stopped = run(...V3, '--checkpoint', dir, '--max-seconds', '0.4');
+    expect(stopped.code).toBe(1);
+    const j = JSON.parse(stopped.stdout);
+    expect(j.stopReason).toBe('time');
+    expect(manifestOf(dir).search.distinct).toBe(j.stats.distinct);
+    expect(essentials(JSON.parse(run(...V3, '--resume', dir).stdout))).toEqual(essentials(uninterrupted()));
+  });
+});
+
+describe('check: SIGINT without a checkpoint', () => {
+  const GRID = ['check', 'cli/fixtures/grid.ts', '--continue', '--json'];
+  it('stops cleanly: the statistics so far, the counterexample already found kept and written, the rest unknown', async () => {
+    const dir = fresh();
+    const c = start(...GRID, '--traces', dir);
+    // The first progress line comes after two seconds of search: the search is running.
+    await until(() => /grid: [\d,]+ distinct/.test(c.stderr), 'a progress line');
+    process.kill(c.pid, 'SIGINT');
+    const exit = await c.exited;
+    expect(exit.code).toBe(1); // `near` is violated: a violation outranks incomplete, as for every budget
+    const j = JSON.parse(c.stdout);
+    expect(j.stopReason).toBe('interrupted');
+    expect(j.complete).toBe(false);
+    expect(j.stats.distinct).toBeGreaterThan(1000);
+    expect(j.stats.distinct).toBeLessThan(4096 * 4096);
+    expect(j.properties.map((p: any) => [p.name, p.verdict, p.trace?.length ?? null])).toEqual([
+      ['near', 'violated', 2],
+      ['inRange', 'unknown', null],
+      ['deadlock', 'unknown', null],
+    ]);
+    expect(j.traceFiles).toHaveLength(1);
+    expect(readdirSync(dir)).toEqual(['grid.near.cctrace']);
+    expect(c.stderr).toContain('SIGINT: stopping; send it again to quit at once');
+  });
+
+  it('exit 3 when nothing was violated before the signal: every verdict unknown', async () => {
+    const c = start('check', 'cli/fixtures/grid.ts', '--property', 'inRange', '--no-color');
+    await until(() => /grid: [\d,]+ distinct/.test(c.stderr), 'a progress line');
+    process.kill(c.pid, 'SIGINT');
+    expect((await c.exited).code).toBe(3);
+    expect(c.stdout).toMatch(/inRange\s+invariant\s+unknown/);
+    expect(c.stdout).toContain('incomplete: interrupted (SIGINT or SIGTERM)');
+    expect(c.stdout).toMatch(/[\d,]+ distinct states, [\d,]+ transitions/);
+  });
+});
+
+describe('check --workers: SIGINT', () => {
+  it('stops the search at the end of the level being explored: the result so far, exit 3', async () => {
+    const c = start('check', 'cli/fixtures/grid.ts', '--property', 'inRange', '--workers', '2', '--json');
+    await until(() => /grid: [\d,]+ distinct/.test(c.stderr), 'a progress line');
+    process.kill(c.pid, 'SIGINT');
+    expect((await c.exited).code).toBe(3);
+    const j = JSON.parse(c.stdout);
+    expect([j.stopReason, j.signal, j.complete, j.stats.workers]).toEqual(['interrupted', 'SIGINT', false, 2]);
+    expect(j.properties[0].verdict).toBe('unknown');
+    expect(c.stderr).toContain('SIGINT: stopping at the end of this level');
+  });
+});
+
+describe('refusals: one line, exit 2, nothing in the folder touched', () => {
+  const dir = fresh();
+  let before: Record<string, string>;
+  const refused = (args: string[], message: RegExp) => {
+    const r = run(...args);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(message);
+    expect(r.stdout).toBe('');
+    expect(snapshot(dir)).toEqual(before);
+  };
+
+  it('a checkpoint of another model, another parameter set, another option set', () => {
+    const r = run(...V3, '--checkpoint', dir, '--max-seconds', '0.3');
+    expect(r.code).not.toBe(2);
+    before = snapshot(dir);
+    refused(['check', 'baseline', '-p', 'vcpus=2', '-p', 'suspends=3', '--continue', '--resume', dir], /^clockcheck: error: cannot resume from .*: it is a checkpoint of model v3, not baseline$/m);
+    refused(['check', 'v3', '-p', 'vcpus=2', '-p', 'suspends=2', '--continue', '--resume', dir], /taken with --param suspends=3, this run has suspends=2$/m);
+    refused(['check', 'v3', '-p', 'vcpus=2', '-p', 'suspends=3', '--resume', dir], /taken with --continue, this run is without it$/m);
+    refused([...V3, '--exact', '--resume', dir], /taken without --exact, this run is with it$/m);
+    refused([...V3, '--property', 'safety', '--resume', dir], /it checks --property monoNoRewind,.*, this run checks monoNoRewind,/);
+    // Nor is a folder holding a checkpoint overwritten by a new run.
+    refused([...V3, '--checkpoint', dir], /already holds a checkpoint; resume it with --resume/);
+  });
+
+  it('a checkpoint of another format version, and corrupt ones (manifest or data file cut short, bad magic)', () => {
+    const manifest = join(dir, 'manifest.json');
+    const text = readFileSync(manifest, 'utf8');
+    const data = join(dir, JSON.parse(text).data);
+    const bytes = new Uint8Array(readFileSync(data));
+    const each = (change: () => void, message: RegExp) => {
+      change();
+      before = snapshot(dir);
+      refused([...V3, '--resume', dir], message);
+      writeFileSync(manifest, text);
+      writeFileSync(data, bytes);
+    };
+    each(() => writeFileSync(manifest, text.replace('"format": 1,', '"format": 2,')), /checkpoint in format 2, this clockcheck reads format 1$/m);
+    each(() => truncateSync(data, bytes.length >> 1), /^clockcheck: error: corrupt checkpoint in .*: data-\d+\.bin is \d+ bytes, the manifest says \d+ \(truncated\)$/m);
+    each(() => writeFileSync(manifest, text.slice(0, text.length >> 1)), /manifest\.json is not valid JSON/);
+    each(() => writeFileSync(data, new Uint8Array(bytes.length)), /does not begin with a checkpoint's magic bytes$/m);
+    each(() => writeFileSync(manifest, text.replace('"clockcheck checkpoint"', '"something else"')), /bad magic/);
+  });
+
+  it('options a checkpoint cannot go with', () => {
+    before = snapshot(dir);
+    refused([...V3, '--property', 'safety', '--checkpoint', fresh(), '--workers', '2'], /--checkpoint works with the one-thread search only; leave out --workers$/m);
+    refused([...V3, '--property', 'safety', '--checkpoint', fresh(), '--strategy', 'dfs'], /--checkpoint works with the breadth-first search only; leave out --strategy dfs$/m);
+    refused([...V3, '--checkpoint-every', '5'], /--checkpoint-every needs --checkpoint DIR/);
+    refused([...V3, '--resume', fresh()], /cannot resume: .* does not exist$/m);
+  });
+});
