@@ -3,7 +3,7 @@
 // checkpoint; the resumed run must be the uninterrupted one.
 import { afterAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -86,8 +86,15 @@ describe('check --checkpoint / --resume', () => {
     expect(s.position.cur).toBeGreaterThan(s.graph.levelStart[s.position.depth]);
     expect(s.position.cur).toBeLessThan(s.position.levelEnd);
     expect(s.graph.expanded).toBe(s.position.cur);
-    // At most the checkpoint and the temporary file of the next one.
-    expect(readdirSync(dir).filter((f) => !/\.tmp$/.test(f)).sort()).toEqual([m.data, 'manifest.json']);
+    // The checkpoint, the dead run's lock, and at most the next checkpoint's
+    // files: temporary ones, or its data file if the kill came between the
+    // two renames (no manifest names it; the resume removes it).
+    const files = readdirSync(dir).filter((f) => !/\.tmp$/.test(f));
+    expect(files).toContain(m.data);
+    expect(files).toContain('manifest.json');
+    const others = files.filter((f) => f !== m.data && f !== 'manifest.json' && f !== 'checkpoint.lock');
+    expect(others.length).toBeLessThanOrEqual(1);
+    for (const f of others) expect(f).toMatch(/^data-\d+\.bin$/);
 
     const r = run(...V3, '--resume', dir);
     expect(r.code).toBe(1);
@@ -140,9 +147,10 @@ describe('check --checkpoint / --resume', () => {
   it('a run stopped by --max-seconds leaves a checkpoint to go on from', () => {
     const dir = fresh();
     const stopped = run(...V3, '--checkpoint', dir, '--max-seconds', '0.4');
-    expect(stopped.code).toBe(1);
     const j = JSON.parse(stopped.stdout);
     expect(j.stopReason).toBe('time');
+    // 1 if a violation was found in the 0.4 s, else 3 (incomplete).
+    expect(stopped.code).toBe(j.properties.some((p: any) => p.verdict === 'violated') ? 1 : 3);
     expect(manifestOf(dir).search.distinct).toBe(j.stats.distinct);
     expect(essentials(JSON.parse(run(...V3, '--resume', dir).stdout))).toEqual(essentials(uninterrupted()));
   });
@@ -197,6 +205,52 @@ describe('check --workers: SIGINT', () => {
   });
 });
 
+describe('the folder under a long run', () => {
+  it('a model file changed since its checkpoint is refused (one line, exit 2), even with the same fields and actions', () => {
+    const dir = fresh();
+    const file = join(root, `grid-${n}.ts`);
+    const checker = fileURLToPath(new URL('../checker/index.js', import.meta.url));
+    const source = readFileSync(fileURLToPath(new URL('./fixtures/grid.ts', import.meta.url)), 'utf8').replace('../../checker/index.js', checker);
+    writeFileSync(file, source);
+    const args = ['check', file, '-p', 'size=2000', '--property', 'inRange', '--json', '--quiet'];
+    const stopped = run(...args, '--checkpoint', dir, '--max-seconds', '0.3');
+    expect(stopped.code).toBe(3);
+    expect(existsSync(join(dir, 'manifest.json'))).toBe(true);
+    writeFileSync(file, source.replace('step: (s) => void s.b++', 'step: (s) => void (s.b = Math.min(s.b + 2, p.size - 1))'));
+    const before = snapshot(dir);
+    const r = run(...args, '--resume', dir);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^clockcheck: error: cannot resume from .*: model grid has changed since the checkpoint \(its code differs\)\n$/);
+    expect(snapshot(dir)).toEqual(before);
+  });
+
+  it('a folder that cannot be made, or that another live run holds: one line, exit 2', () => {
+    const file = join(root, `plain-${n++}`);
+    writeFileSync(file, 'not a folder');
+    const r = run('check', 'peterson', '--checkpoint', join(file, 'sub'));
+    expect([r.code, r.stderr]).toEqual([2, `clockcheck: error: --checkpoint: cannot make the folder ${join(file, 'sub')} (ENOTDIR)\n`]);
+    const dir = fresh();
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'checkpoint.lock'), `${process.pid}\n`);
+    const held = run('check', 'peterson', '--checkpoint', dir);
+    expect([held.code, held.stderr]).toEqual([2, `clockcheck: error: --checkpoint: ${dir} is in use by another clockcheck run (pid ${process.pid}); wait for it, or give another folder\n`]);
+  });
+
+  it('a folder removed under the run: warnings, the search goes on to its result, exit 0, and no claim of a checkpoint kept', async () => {
+    const dir = fresh();
+    const c = start('check', 'cli/fixtures/grid.ts', '-p', 'size=2000', '--property', 'inRange', '--checkpoint', dir, '--checkpoint-every', '0.05', '--no-color');
+    await until(() => existsSync(join(dir, 'manifest.json')), 'the first checkpoint');
+    rmSync(dir, { recursive: true, force: true });
+    const exit = await c.exited;
+    expect(c.stderr).toMatch(/clockcheck: warning: checkpoint not written \(ENOENT/);
+    expect(exit.code).toBe(0);
+    expect(c.stdout).toMatch(/inRange\s+invariant\s+holds/);
+    expect(c.stdout).toContain('4,000,000 distinct states');
+    expect(c.stdout).not.toContain('holds a checkpoint');
+    expect(existsSync(dir)).toBe(false);
+  });
+});
+
 describe('refusals: one line, exit 2, nothing in the folder touched', () => {
   const dir = fresh();
   let before: Record<string, string>;
@@ -239,6 +293,7 @@ describe('refusals: one line, exit 2, nothing in the folder touched', () => {
     each(() => writeFileSync(manifest, text.slice(0, text.length >> 1)), /manifest\.json is not valid JSON/);
     each(() => writeFileSync(data, new Uint8Array(bytes.length)), /does not begin with a checkpoint's magic bytes$/m);
     each(() => writeFileSync(manifest, text.replace('"clockcheck checkpoint"', '"something else"')), /bad magic/);
+    each(() => writeFileSync(manifest, text.replace(/"params": \{[^}]*\}/, '"params": null')), /manifest\.json lacks fields a checkpoint has/);
   });
 
   it('options a checkpoint cannot go with', () => {

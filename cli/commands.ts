@@ -11,7 +11,7 @@ import { assertCheckpointable, longRun, settleCheckpoint, trapSignals } from './
 
 /** Seconds between two checkpoints by default. */
 const CHECKPOINT_EVERY = 60;
-import { builtinModels, registryModule, resolveModel } from './registry.js';
+import { builtinModels, modelSourceDigest, registryModule, resolveModel } from './registry.js';
 import { formatShow, runReplay, runShow, saveTraces } from './traceCommands.js';
 import { readTraceFile } from '../traces/io.js';
 import { checkReportPaths, reportFromCheck, reportFromCompare, reportOptionDocs, reportOptions, writeReports } from './reports.js';
@@ -179,6 +179,7 @@ const checkCommand: Command = {
             ...(ckpt.checkpoint !== undefined ? { checkpoint: ckpt.checkpoint } : {}),
             ...(ckpt.resume !== undefined ? { resume: ckpt.resume } : {}),
             every: parseSeconds('--checkpoint-every', ckpt.every) ?? CHECKPOINT_EVERY,
+            ...(ckpt.checkpoint !== undefined || ckpt.resume !== undefined ? { source: modelSourceDigest(pos[0]!) } : {}),
             say,
           });
     let signal = long?.signal;
@@ -196,7 +197,7 @@ const checkCommand: Command = {
     }
     progress.done();
     const saved = typeof v.traces === 'string' ? saveTraces(v.traces, pos[0]!, def, m, r) : [];
-    const kept = long?.dir !== undefined && !long.over ? long.last ?? (ckpt.resume !== undefined ? 'resumed' : undefined) : undefined;
+    const kept = long?.dir !== undefined && !long.over && long.held ? long.last ?? (ckpt.resume !== undefined ? 'resumed' : undefined) : undefined;
     if (v.json) {
       const checkpoint = long?.dir !== undefined ? { checkpoint: { dir: long.dir, written: long.written, kept: kept !== undefined, ...(long.last ? { last: long.last } : {}) } } : {};
       process.stdout.write(JSON.stringify({ ...(resultToJson(m, r) as object), traceFiles: saved, ...(signal ? { signal } : {}), ...checkpoint }, null, 2) + '\n');

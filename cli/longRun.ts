@@ -10,7 +10,7 @@
 // checkpoint before it stays whole).
 
 import { CheckSession, UsageError, type CheckOptions, type CheckResult, type CompiledModel } from '../checker/index.js';
-import { Checkpointer, checkpointIdentity, holdsCheckpoint, removeCheckpoint, resumeSession, type CheckpointWritten } from '../checker/checkpoint/checkpoint.js';
+import { assertResumable, Checkpointer, checkpointIdentity, holdsCheckpoint, removeCheckpoint, resumeSession, type CheckpointWritten } from '../checker/checkpoint/checkpoint.js';
 import { fmtBytes, fmtInt } from './format.js';
 
 /** How long the search runs between two looks at signals and the checkpoint clock. */
@@ -25,6 +25,8 @@ export interface LongRunOptions {
   readonly resume?: string;
   /** Status lines on stderr (checkpoints written, the signal heard). */
   readonly say: (line: string) => void;
+  /** A digest of the model's sources (registry's modelSourceDigest), kept in the checkpoint so a changed model is refused. */
+  readonly source?: string;
 }
 
 export interface LongRunOutcome {
@@ -37,6 +39,8 @@ export interface LongRunOutcome {
   readonly last?: CheckpointWritten;
   /** Checkpoints written by this run. */
   readonly written: number;
+  /** The folder holds a checkpoint when the run ends (it may have been removed under the run). */
+  readonly held: boolean;
   /**
    * The search is over (nothing left to explore, or it ended at a
    * violation): a checkpoint would only resume to this result, so the
@@ -85,18 +89,25 @@ export function trapSignals(onSignal: (sig: string) => void): { readonly caught:
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export async function longRun(m: CompiledModel, opts: CheckOptions, o: LongRunOptions): Promise<LongRunOutcome> {
-  const identity = checkpointIdentity(m, opts);
-  let session: CheckSession;
-  if (o.resume !== undefined) {
-    const { session: s, manifest, seconds } = resumeSession(o.resume, m, opts);
-    session = s;
-    const at = manifest.search;
-    o.say(
-      `resuming from ${o.resume}: ${fmtInt(at.distinct)} states (${fmtInt(at.queued)} queued), depth ${at.position.depth}, written ${manifest.written}, loaded in ${seconds.toFixed(2)} s`,
-    );
-  } else session = new CheckSession(m, opts);
+  const identity = checkpointIdentity(m, opts, o.source);
   const dir = o.checkpoint ?? o.resume;
+  // Refusals first, before the folder is locked or anything is loaded.
+  if (o.resume !== undefined) assertResumable(o.resume, m, opts, o.source);
   const writer = dir !== undefined ? new Checkpointer(dir, dir === o.resume) : undefined;
+  let session: CheckSession;
+  try {
+    if (o.resume !== undefined) {
+      const { session: s, manifest, seconds } = resumeSession(o.resume, m, opts, o.source);
+      session = s;
+      const at = manifest.search;
+      o.say(
+        `resuming from ${o.resume}: ${fmtInt(at.distinct)} states (${fmtInt(at.queued)} queued), depth ${at.position.depth}, written ${manifest.written}, loaded in ${seconds.toFixed(2)} s`,
+      );
+    } else session = new CheckSession(m, opts);
+  } catch (e) {
+    writer?.close();
+    throw e;
+  }
   let last: CheckpointWritten | undefined;
   let count = 0;
   const write = () => {
@@ -105,7 +116,7 @@ export async function longRun(m: CompiledModel, opts: CheckOptions, o: LongRunOp
     } catch (e) {
       // A full disk or a folder gone: the search goes on, and the checkpoint before stays whole.
       const code = (e as NodeJS.ErrnoException).code;
-      if (code === undefined) throw e;
+      if (typeof code !== 'string' || !/^E[A-Z0-9]+$/.test(code)) throw e;
       process.stderr.write(`clockcheck: warning: checkpoint not written (${(e as Error).message.split('\n')[0]}); the previous one, if any, stays\n`);
       return;
     }
@@ -139,6 +150,7 @@ export async function longRun(m: CompiledModel, opts: CheckOptions, o: LongRunOp
     }
   } finally {
     signals.release();
+    writer?.close();
   }
   const result = session.result();
   const stop = session.x.stopReason;
@@ -148,6 +160,7 @@ export async function longRun(m: CompiledModel, opts: CheckOptions, o: LongRunOp
     ...(dir !== undefined ? { dir } : {}),
     ...(last ? { last } : {}),
     written: count,
+    held: dir !== undefined && holdsCheckpoint(dir),
     over: stop === undefined || stop === 'violation',
   };
 }

@@ -1,8 +1,9 @@
 // Models the CLI knows by name, and loading a user's model file by path.
 
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { tsImport } from 'tsx/esm/api';
 import { UsageError, type ModelDefinition } from '../checker/index.js';
 import diehard from '../examples/diehard.js';
@@ -65,4 +66,26 @@ export async function resolveModel(ref: string): Promise<ModelDefinition> {
   const def = candidates.find(isModelDefinition);
   if (!def) throw new UsageError(`model file ${ref} has no model: export default defineModel({...})`);
   return def;
+}
+
+/**
+ * A digest of a model's sources, for checkpoints (a model changed since one
+ * was taken is refused): a model file's bytes, or, for a built-in model, the
+ * sources of every built-in model (model/, specs/, examples/). A change in a
+ * file that a user's model file imports is not seen here; the checker adds
+ * the texts of the model's own functions.
+ */
+export function modelSourceDigest(ref: string): string {
+  const h = createHash('sha256');
+  if (!builtinModels().has(ref)) {
+    h.update(readFileSync(resolve(ref), 'latin1'));
+    return h.digest('hex');
+  }
+  for (const folder of ['model', 'specs', 'examples']) {
+    const root = fileURLToPath(new URL(`../${folder}/`, import.meta.url));
+    if (!existsSync(root)) continue;
+    const files = (readdirSync(root, { recursive: true }) as string[]).filter((f) => /\.[cm]?[jt]s$/.test(f) && !/\.test\.[jt]s$/.test(f)).sort();
+    for (const f of files) h.update(`${folder}/${f}\0`).update(readFileSync(join(root, f), 'latin1'));
+  }
+  return h.digest('hex');
 }

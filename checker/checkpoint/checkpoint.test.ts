@@ -3,7 +3,9 @@
 // gives: counts, verdicts, the very counterexamples, the liveness lassos.
 import { afterAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { check, CheckSession } from '../check.js';
@@ -12,6 +14,9 @@ import type { CheckOptions, CheckResult } from '../result.js';
 import { graphModel, graphSpec } from '../test-support/randomModel.js';
 import { liveModel, liveSpec } from '../test-support/naiveLiveness.js';
 import { Checkpointer, checkpointIdentity, resumeSession } from './checkpoint.js';
+import { SectionWriter } from './sections.js';
+import { defineLayout, int } from '../state/layout.js';
+import { defineModel, invariant, modelOf } from '../model.js';
 import { builtinModels } from '../../cli/registry.js';
 
 const root = mkdtempSync(join(tmpdir(), 'clockcheck-ckpt-'));
@@ -47,7 +52,9 @@ function resumedRun(m: CompiledModel, opts: CheckOptions, pauses: readonly numbe
   for (const k of pauses) {
     s.run(k);
     if (s.finished) break;
-    new Checkpointer(dir, written++ > 0).write(s, id);
+    const w = new Checkpointer(dir, written++ > 0);
+    w.write(s, id);
+    w.close();
     s = resumeSession(dir, m, opts).session;
   }
   s.run();
@@ -128,7 +135,9 @@ describe('refusals', () => {
   const dir = freshDir();
   const s = new CheckSession(m, opts);
   s.run(2000);
-  new Checkpointer(dir).write(s, checkpointIdentity(m, opts));
+  const w = new Checkpointer(dir);
+  w.write(s, checkpointIdentity(m, opts));
+  w.close();
   const files = () => Object.fromEntries(readdirSync(dir).map((f) => [f, readFileSync(join(dir, f), 'latin1')]));
   const before = files();
 
@@ -174,5 +183,96 @@ describe('refusals', () => {
     const r = resumeSession(dir, m, opts).session;
     r.run();
     expect(summary(r.result())).toEqual(summary(check(m, opts)));
+  });
+});
+
+describe('the folder and the files', () => {
+  const grid = (step: 1 | 2) =>
+    defineModel({
+      name: 'grid',
+      description: 'two counters',
+      params: {},
+      build: () => {
+        const layout = defineLayout({ a: int(0, 40), b: int(0, 40) });
+        return modelOf(layout, {
+          init: () => {},
+          actions:
+            step === 1
+              ? [
+                  { name: 'incA', enabled: (s) => s.a < 40, step: (s) => void s.a++ },
+                  { name: 'incB', enabled: (s) => s.b < 40, step: (s) => void s.b++ },
+                ]
+              : [
+                  { name: 'incA', enabled: (s) => s.a < 40, step: (s) => void s.a++ },
+                  { name: 'incB', enabled: (s) => s.b < 40, step: (s) => void (s.b = Math.min(s.b + 2, 40)) },
+                ],
+          properties: [invariant('inRange', (s) => s.a <= 40, 'holds')],
+        });
+      },
+    });
+  const opts: CheckOptions = {};
+
+  function checkpointOf(m: CompiledModel, source?: string): string {
+    const dir = freshDir();
+    const s = new CheckSession(m, opts);
+    s.run(300);
+    const w = new Checkpointer(dir);
+    w.write(s, checkpointIdentity(m, opts, source));
+    w.close();
+    return dir;
+  }
+
+  it('a model whose code changed since the checkpoint is refused, with the same fields and actions (a step fixed)', () => {
+    const dir = checkpointOf(compileModel(grid(1)));
+    expect(() => resumeSession(dir, compileModel(grid(2)), opts)).toThrow(/model grid has changed since the checkpoint \(its code differs\)/);
+    // The unchanged model resumes to the whole run.
+    const r = resumeSession(dir, compileModel(grid(1)), opts).session;
+    r.run();
+    expect(r.result().stats.distinct).toBe(41 * 41);
+  });
+
+  it("so is one whose caller's source digest changed (a fix in a helper the model's functions call)", () => {
+    const m = compileModel(grid(1));
+    const dir = checkpointOf(m, 'sources A');
+    expect(() => resumeSession(dir, m, opts, 'sources B')).toThrow(/its code differs/);
+    expect(() => resumeSession(dir, m, opts, 'sources A')).not.toThrow();
+  });
+
+  it('a data file no manifest names (a crash between the two renames) is removed when the folder is taken up again', () => {
+    const m = compileModel(grid(1));
+    const dir = checkpointOf(m);
+    const named = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')).data as string;
+    writeFileSync(join(dir, 'data-000099.bin'), 'orphan');
+    writeFileSync(join(dir, 'manifest.json.123.tmp'), 'half');
+    const w = new Checkpointer(dir, true);
+    expect(readdirSync(dir).sort()).toEqual(['checkpoint.lock', named, 'manifest.json']);
+    w.close();
+    expect(readdirSync(dir).sort()).toEqual([named, 'manifest.json']);
+  });
+
+  it('a folder another live run holds is refused; a lock left by a dead process is taken over', () => {
+    const dir = freshDir();
+    mkdirSync(dir);
+    // The parent of this test process: alive, and not this process.
+    writeFileSync(join(dir, 'checkpoint.lock'), `${process.ppid}\n`);
+    expect(() => new Checkpointer(dir)).toThrow(new RegExp(`is in use by another clockcheck run \\(pid ${process.ppid}\\)`));
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid!;
+    writeFileSync(join(dir, 'checkpoint.lock'), `${dead}\n`);
+    const w = new Checkpointer(dir);
+    expect(readFileSync(join(dir, 'checkpoint.lock'), 'utf8')).toBe(`${process.pid}\n`);
+    w.close();
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('a section written in slices is hashed slice by slice: the manifest checksum is the data file\'s', () => {
+    const file = join(freshDir() + '.bin');
+    const w = new SectionWriter(file, 7);
+    const a = new Uint32Array(1000).map((_, i) => i * 2654435761);
+    w.section('a', 4, [a.subarray(0, 600), a.subarray(600)]);
+    const { bytes, sha256 } = w.close();
+    const content = readFileSync(file);
+    expect(bytes).toBe(content.length);
+    expect(sha256).toBe(createHash('sha256').update(new Uint8Array(content)).digest('hex'));
+    expect(w.sections).toEqual([{ name: 'a', offset: bytes - 4000, width: 4, bytes: 4000 }]);
   });
 });

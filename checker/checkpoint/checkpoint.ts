@@ -21,7 +21,7 @@
 // manifest that names a partial file.
 
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { endianness } from 'node:os';
 import { join } from 'node:path';
 import { CheckSession } from '../check.js';
@@ -45,6 +45,8 @@ export interface CheckpointIdentity {
   readonly params: Readonly<Record<string, number>>;
   /** Digest of the model's fields, action instances, initial states, stuttering and fairness declarations. */
   readonly shape: string;
+  /** Digest of the model's code: its functions' texts, and the caller's digest of its sources. */
+  readonly code: string;
   readonly properties: readonly string[];
   /** The options that change what is explored or decided (budgets do not: they bound a session). */
   readonly options: {
@@ -84,7 +86,13 @@ interface Manifest {
   readonly search: SearchMeta;
 }
 
-export function checkpointIdentity(m: CompiledModel, opts: CheckOptions): CheckpointIdentity {
+/**
+ * `source`: a digest of the model's code that the caller can see and the
+ * checker cannot (the CLI's: the model file, or the built-in models'
+ * sources), so that a model fixed since the checkpoint is refused even when
+ * the fix is in a function the model's own functions call.
+ */
+export function checkpointIdentity(m: CompiledModel, opts: CheckOptions, source?: string): CheckpointIdentity {
   const shape = createHash('sha256')
     .update(
       JSON.stringify({
@@ -99,10 +107,18 @@ export function checkpointIdentity(m: CompiledModel, opts: CheckOptions): Checkp
     )
     .digest('hex')
     .slice(0, 32);
+  const code = createHash('sha256');
+  code.update(source ?? '');
+  // The texts of the model's own functions: guards, steps, properties, and
+  // the rest a search calls. A fix in a helper they call is caught only by `source`.
+  for (const part of [m.families, m.invariants, m.stepProperties, m.liveness, m.legalEnd, m.constraint, m.stutterStep, m.symmetry]) {
+    functionTexts(part, (t) => code.update(t), new Set());
+  }
   return {
     model: m.name,
     params: { ...m.params },
     shape,
+    code: code.digest('hex').slice(0, 32),
     properties: m.properties.map((p) => p.name),
     options: {
       exact: opts.exact === true,
@@ -112,6 +128,18 @@ export function checkpointIdentity(m: CompiledModel, opts: CheckOptions): Checkp
       fairness: m.liveness.length ? (opts.fairness ?? 'model') : null,
     },
   };
+}
+
+/** Every function's source text reachable in plain objects and arrays, in a fixed order. */
+function functionTexts(x: unknown, out: (text: string) => void, seen: Set<unknown>): void {
+  if (typeof x === 'function') {
+    out(Function.prototype.toString.call(x));
+    return;
+  }
+  if (x === null || typeof x !== 'object' || seen.has(x) || ArrayBuffer.isView(x)) return;
+  seen.add(x);
+  if (Array.isArray(x)) for (const e of x) functionTexts(e, out, seen);
+  else for (const k of Object.keys(x).sort()) functionTexts((x as Record<string, unknown>)[k], out, seen);
 }
 
 /** How the identity of a checkpoint differs from the run that would resume it, in words; undefined if it does not. */
@@ -136,6 +164,8 @@ export function identityMismatch(saved: CheckpointIdentity, now: CheckpointIdent
   if (a.continue !== b.continue) return flag('--continue', a.continue);
   if (a.maxDepth !== b.maxDepth) return `it was taken with --max-depth ${a.maxDepth ?? '(none)'}, this run has ${b.maxDepth ?? '(none)'}`;
   if (a.fairness !== b.fairness) return `it was taken with --fairness ${a.fairness}, this run has ${b.fairness}`;
+  // Last: the properties selected are part of the code digest.
+  if (saved.code !== now.code) return `model ${now.model} has changed since the checkpoint (its code differs)`;
   return undefined;
 }
 
@@ -154,6 +184,7 @@ export interface CheckpointWritten {
 }
 
 const TEMP = /^(data-\d+\.bin|manifest\.json)\.\d+\.tmp$/;
+const LOCK = 'checkpoint.lock';
 
 /**
  * Writes the checkpoints of one run into a folder, each replacing the one
@@ -162,23 +193,52 @@ const TEMP = /^(data-\d+\.bin|manifest\.json)\.\d+\.tmp$/;
 export class Checkpointer {
   private previous: string | undefined;
   private gen: number;
+  private readonly lock: string;
 
-  /** `resumed`: the folder holds the checkpoint this run was resumed from (it stays until a newer one is whole). */
+  /**
+   * `resumed`: the folder holds the checkpoint this run was resumed from (it
+   * stays until a newer one is whole). Takes the folder's lock: two runs
+   * writing into one folder would delete each other's files.
+   */
   constructor(
     readonly dir: string,
     resumed = false,
   ) {
-    if (existsSync(dir) && !statSync(dir).isDirectory()) throw new UsageError(`--checkpoint: ${dir} is a file, not a folder`);
-    mkdirSync(dir, { recursive: true });
-    let gen = 0;
-    for (const f of readdirSync(dir)) {
-      const d = /^data-(\d+)\.bin$/.exec(f);
-      if (d) gen = Math.max(gen, Number(d[1]));
-      // Left by a run killed while writing; no manifest ever named them.
-      if (TEMP.test(f)) rmSync(join(dir, f), { force: true });
+    const flag = resumed ? '--resume' : '--checkpoint';
+    if (existsSync(dir) && !statSync(dir).isDirectory()) throw new UsageError(`${flag}: ${dir} is a file, not a folder`);
+    try {
+      mkdirSync(dir, { recursive: true });
+    } catch (e) {
+      throw new UsageError(`${flag}: cannot make the folder ${dir} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
     }
-    this.gen = gen;
-    if (resumed) this.previous = readManifest(dir).data;
+    this.lock = join(dir, LOCK);
+    takeLock(this.lock, flag, dir);
+    try {
+      const named = resumed ? readManifest(dir).data : undefined;
+      let gen = 0;
+      for (const f of readdirSync(dir)) {
+        const d = /^data-(\d+)\.bin$/.exec(f);
+        if (d) gen = Math.max(gen, Number(d[1]));
+        // Left by a run killed while writing, or between the data file's
+        // rename and the manifest's: no manifest names them.
+        if (TEMP.test(f) || (d && f !== named)) rmSync(join(dir, f), { force: true });
+      }
+      this.gen = gen;
+      this.previous = named;
+    } catch (e) {
+      this.close();
+      if (e instanceof UsageError) throw e;
+      throw new UsageError(`${flag}: cannot use the folder ${dir} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    }
+  }
+
+  /** Give the folder's lock back (the checkpoint stays). */
+  close(): void {
+    try {
+      if (readFileSync(this.lock, 'utf8').trim() === String(process.pid)) rmSync(this.lock, { force: true });
+    } catch {
+      // Gone with its folder.
+    }
   }
 
   /** Write the session's state; the session must be `checkpointable`. */
@@ -206,7 +266,14 @@ export class Checkpointer {
       rmSync(tmp, { force: true });
       throw e;
     }
-    renameSync(tmp, join(this.dir, name));
+    try {
+      renameSync(tmp, join(this.dir, name));
+    } catch (e) {
+      rmSync(tmp, { force: true });
+      throw e;
+    }
+    // The data file's name is durable before a manifest names it.
+    syncDir(this.dir);
     const manifest: Manifest = {
       magic: MANIFEST_MAGIC,
       format: CHECKPOINT_FORMAT,
@@ -233,14 +300,23 @@ export class Checkpointer {
     };
     const text = JSON.stringify(manifest, null, 1) + '\n';
     const mtmp = join(this.dir, `${MANIFEST}.${process.pid}.tmp`);
-    const fd = openSync(mtmp, 'w');
     try {
-      writeSync(fd, text);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
+      const bytes = new Uint8Array(Buffer.from(text, 'utf8'));
+      const fd = openSync(mtmp, 'w');
+      try {
+        // write(2) may write less than asked on a nearly full disk.
+        for (let at = 0; at < bytes.length; ) at += writeSync(fd, bytes, at, bytes.length - at);
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+      renameSync(mtmp, join(this.dir, MANIFEST));
+    } catch (e) {
+      // The previous manifest still names the previous data file: keep both, drop the new one.
+      rmSync(mtmp, { force: true });
+      rmSync(join(this.dir, name), { force: true });
+      throw e;
     }
-    renameSync(mtmp, join(this.dir, MANIFEST));
     syncDir(this.dir);
     if (this.previous !== undefined && this.previous !== name) rmSync(join(this.dir, this.previous), { force: true });
     this.previous = name;
@@ -253,8 +329,47 @@ export class Checkpointer {
  * checkpoint), then its data files. The folder itself stays.
  */
 export function removeCheckpoint(dir: string): void {
+  if (!existsSync(dir)) return;
   rmSync(join(dir, MANIFEST), { force: true });
   for (const f of readdirSync(dir)) if (/^data-\d+\.bin$/.test(f) || TEMP.test(f)) rmSync(join(dir, f), { force: true });
+}
+
+/**
+ * Take a folder's lock (a file holding the owner's pid, made with O_EXCL).
+ * A lock whose process is gone (a run killed with SIGKILL) is taken over.
+ */
+function takeLock(file: string, flag: string, dir: string): void {
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      writeFileSync(file, `${process.pid}\n`, { flag: 'wx' });
+      return;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') {
+        throw new UsageError(`${flag}: cannot write into ${dir} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+      }
+    }
+    let owner = NaN;
+    try {
+      owner = Number.parseInt(readFileSync(file, 'utf8'), 10);
+    } catch {
+      // Removed meanwhile: try again.
+    }
+    if (Number.isSafeInteger(owner) && owner > 0 && owner !== process.pid && processAlive(owner)) {
+      throw new UsageError(`${flag}: ${dir} is in use by another clockcheck run (pid ${owner}); wait for it, or give another folder`);
+    }
+    rmSync(file, { force: true });
+  }
+  throw new UsageError(`${flag}: cannot lock ${dir} (another run takes it at the same moment)`);
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    // EPERM: it exists, under another user.
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /** Make the renames in a folder durable (where the platform lets a folder be opened). */
@@ -304,8 +419,13 @@ export function readManifest(dir: string): Manifest {
     typeof j.identity === 'object' &&
     typeof j.identity.model === 'string' &&
     typeof j.identity.params === 'object' &&
+    j.identity.params !== null &&
     typeof j.identity.options === 'object' &&
+    j.identity.options !== null &&
+    typeof j.identity.shape === 'string' &&
+    typeof j.identity.code === 'string' &&
     Array.isArray(j.identity.properties) &&
+    j.identity.properties.every((p: unknown) => typeof p === 'string') &&
     s !== null &&
     typeof s === 'object' &&
     [s.distinct, s.transitions, s.maxDepth, s.unreducedDistinct, s.unreducedTransitions, s.queued].every(isCount) &&
@@ -334,11 +454,17 @@ export function readManifest(dir: string): Manifest {
  * for the model and options given (the ones the checkpoint was taken with,
  * or it is refused).
  */
-export function resumeSession(dir: string, m: CompiledModel, opts: CheckOptions): { session: CheckSession; manifest: Manifest; seconds: number } {
-  const t0 = performance.now();
+/** Read a checkpoint's manifest and refuse it if it is not of this model, parameters, properties and options; before anything is loaded. */
+export function assertResumable(dir: string, m: CompiledModel, opts: CheckOptions, source?: string): Manifest {
   const manifest = readManifest(dir);
-  const why = identityMismatch(manifest.identity, checkpointIdentity(m, opts));
+  const why = identityMismatch(manifest.identity, checkpointIdentity(m, opts, source));
   if (why) throw new UsageError(`cannot resume from ${dir}: ${why}`);
+  return manifest;
+}
+
+export function resumeSession(dir: string, m: CompiledModel, opts: CheckOptions, source?: string): { session: CheckSession; manifest: Manifest; seconds: number } {
+  const t0 = performance.now();
+  const manifest = assertResumable(dir, m, opts, source);
   const meta = manifest.search;
   const bad = (what: string) => new UsageError(`corrupt checkpoint in ${dir}: ${what}`);
   if (meta.violations.length !== m.properties.length) throw bad('its violations do not match the properties');

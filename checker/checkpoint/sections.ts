@@ -38,17 +38,23 @@ export class SectionWriter {
   private current: { name: string; offset: number; width: number } | undefined;
   readonly sections: SectionEntry[] = [];
 
-  constructor(readonly path: string) {
+  /** `slice`: bytes per write() at most (smaller only in tests). */
+  constructor(
+    readonly path: string,
+    private readonly slice = SLICE,
+  ) {
     this.fd = openSync(path, 'w');
     this.raw(MAGIC_BYTES);
   }
 
   private raw(b: Uint8Array): void {
     for (let at = 0; at < b.byteLength; ) {
-      const n = writeSync(this.fd, b, at, Math.min(SLICE, b.byteLength - at));
+      const n = writeSync(this.fd, b, at, Math.min(this.slice, b.byteLength - at));
+      // Hashed slice by slice: hash.update refuses a view of 2 GiB or more,
+      // and one array (the parent records) passes that at ~540 M states.
+      this.hash.update(b.subarray(at, at + n));
       at += n;
     }
-    this.hash.update(b);
     this.offset += b.byteLength;
   }
 
