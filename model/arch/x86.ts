@@ -475,7 +475,9 @@ function premiseActions(d: X86Design, c: X86Ctx): ActionFamily<X86State>[] {
           s.migrationsLeft--;
           stopForMigration(s);
           d.migrate?.(s, c);
-          // KVM_SET_CLOCK on the destination: kvm_gen_update_masterclock.
+          // KVM_SET_CLOCK on the destination: kvm_vm_ioctl_set_clock redoes the
+          // masterclock snapshot (kvm_start_pvclock_update,
+          // pvclock_update_vm_gtod_copy, kvm_end_pvclock_update; v5.15).
           masterclockUpdate(s, c);
         },
       },
