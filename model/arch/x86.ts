@@ -475,9 +475,10 @@ function premiseActions(d: X86Design, c: X86Ctx): ActionFamily<X86State>[] {
           s.migrationsLeft--;
           stopForMigration(s);
           d.migrate?.(s, c);
-          // KVM_SET_CLOCK on the destination: kvm_vm_ioctl_set_clock redoes the
-          // masterclock snapshot (kvm_start_pvclock_update,
-          // pvclock_update_vm_gtod_copy, kvm_end_pvclock_update; v5.15).
+          // KVM_SET_CLOCK on the destination redoes the masterclock snapshot
+          // (kvm_gen_update_masterclock in v5.15; from v5.16
+          // kvm_vm_ioctl_set_clock: kvm_start_pvclock_update,
+          // pvclock_update_vm_gtod_copy, kvm_end_pvclock_update).
           masterclockUpdate(s, c);
         },
       },

@@ -57,7 +57,8 @@ function migrateAsPosted(s: X86State, c: X86Ctx): void {
     v.deferredAdj = 0;
     if (v.pc === VcpuPc.guest) v.pc = VcpuPc.run;
   }
-  // KVM_SET_CLOCK on the destination: kvm_gen_update_masterclock.
+  // KVM_SET_CLOCK on the destination: kvm_gen_update_masterclock (v5.15; the
+  // same snapshot through kvm_start/end_pvclock_update from v5.16).
   masterclockUpdate(s, c);
 }
 
