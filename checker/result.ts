@@ -132,6 +132,8 @@ export interface Stats {
     readonly merges: number;
     /** Bytes the budget left for the tables in memory once on disk. */
     readonly tableBytes: number;
+    /** The budget left no room for those tables after the move (stop reason memory): the least it would need. */
+    readonly neededBytes?: number;
   };
 }
 

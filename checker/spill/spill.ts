@@ -34,7 +34,7 @@
 // Memory in the disk phase: the two tables, the candidate buffer and its
 // sort scratch, sized from what the budget leaves, and a few buffers.
 
-import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -60,6 +60,8 @@ export interface SpillStats {
   readonly merges: number;
   /** The budget the disk phase's tables were sized from. */
   readonly tableBytes: number;
+  /** The budget left no room for those tables after the move (the search stopped): what it would need at least. */
+  readonly neededBytes?: number;
 }
 
 /** Stands in the exploration for the visited set once it is on disk: the count of states with ids. */
@@ -85,16 +87,23 @@ class SpilledSet implements StateSet {
 }
 
 let gcFunction: (() => void) | undefined | null = null;
-/** Collect garbage now, so that the arrays let go at the move to disk leave the process (where V8 lets us). */
+/**
+ * Collect garbage now, so that the arrays let go at the move to disk leave
+ * the process (where V8 lets us) before the process's size is read. Array
+ * buffers are otherwise freed by a background thread after the collection:
+ * the size read right after it would still count them.
+ */
 function collectGarbage(): void {
   if (gcFunction === null) {
     try {
       setFlagsFromString('--expose-gc');
+      setFlagsFromString('--no-concurrent-array-buffer-sweeping');
       gcFunction = runInNewContext('gc') as () => void;
     } catch {
       gcFunction = undefined;
     }
   }
+  gcFunction?.();
   gcFunction?.();
 }
 
@@ -205,6 +214,13 @@ function queueStates(words: number): number {
 
 /** Bytes of the disk phase's fixed buffers (queue, candidate records, parent records, the readers of a merge). */
 const FIXED_BYTES = 6 << 20;
+/** Room left in the budget for the JavaScript heap and the C library: 3 % of it, at least 8 MiB. */
+const HEADROOM_SHARE = 0.03;
+function headroom(budget: number): number {
+  return Math.max(1 << 23, budget * HEADROOM_SHARE);
+}
+/** Below this for its tables the disk phase would crawl: the search stops instead. */
+const MIN_TABLE_BYTES = 1 << 22;
 
 /** What the search keeps while its states are on disk. */
 class DiskPhase {
@@ -409,6 +425,7 @@ export class SpillBfs {
   private memPeak = 0;
   private atStates: number | undefined;
   private tableBytes = 0;
+  private neededBytes: number | undefined;
   private readonly nInst: number;
   /** Check memory again once this many states are stored (the next growth of an array is near). */
   private checkAt = 0;
@@ -419,6 +436,7 @@ export class SpillBfs {
     parentDir: string,
     private readonly budget: number,
   ) {
+    mkdirSync(parentDir, { recursive: true });
     this.dir = mkdtempSync(join(parentDir, 'clockcheck-spill-'));
     this.q = new StateQueue(x.m.words);
     this.sink = new SpillSuccessors(x, this.q);
@@ -453,6 +471,7 @@ export class SpillBfs {
       diskWrittenBytes: this.disk?.totalWritten ?? 0,
       merges: this.disk?.merges ?? 0,
       tableBytes: this.tableBytes,
+      ...(this.neededBytes !== undefined ? { neededBytes: this.neededBytes } : {}),
     };
   }
 
@@ -526,12 +545,15 @@ export class SpillBfs {
     // The arrays just written out are garbage now: let them go before the tables are made.
     collectGarbage();
     // What the budget leaves, past the fixed buffers and some room for the heap, is for the tables.
-    const left = this.budget - process.memoryUsage.rss() - FIXED_BYTES - Math.max(1 << 23, this.budget * 0.03);
-    if (left < 1 << 22 && x.opts.spillForTests === undefined) {
+    const rss = process.memoryUsage.rss();
+    const left = this.budget - rss - FIXED_BYTES - headroom(this.budget);
+    if (left < MIN_TABLE_BYTES && x.opts.spillForTests === undefined) {
       // Not even a few MiB: the budget is below what the process needs to run at all.
       x.stop('memory');
-      this.tableBytes = Math.max(0, left);
-    } else this.tableBytes = left;
+      this.tableBytes = Math.max(0, Math.floor(left));
+      const base = rss + FIXED_BYTES + MIN_TABLE_BYTES;
+      this.neededBytes = Math.ceil(Math.max(base + headroom(0), base / (1 - HEADROOM_SHARE)));
+    } else this.tableBytes = Math.floor(left);
     const t = x.opts.spillForTests;
     const sizes = t ? { ...t, queueStates: 64 } : plan(this.tableBytes, x.m.words);
     this.disk = new DiskPhase(x, this.dir, moved.queue, moved.parents, moved.visited, sizes, moved.count);
