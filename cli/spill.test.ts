@@ -2,7 +2,7 @@
 // counts, verdicts and counterexamples of the run in memory; a budget too
 // small to go on is one clear line and exit 3; what --spill cannot do is
 // refused in one line, exit 2, before anything is written; the folder is
-// emptied at the end and on SIGINT.
+// emptied at the end, on SIGINT, and when the process is killed.
 //
 // CLOCKCHECK_SPILL_TEST=atStates:recent:level:keys moves a small model to
 // disk at that many states with tables of those many entries (README), so
@@ -161,4 +161,12 @@ describe('check --spill, stopped', () => {
     expect(emptied(dir)).toBe(true);
   });
 
+  it('the process killed outright (SIGKILL): the search on disk stops and empties the folder', async () => {
+    const dir = fresh();
+    const c = start(SMALL, ...FIXED, '--spill', dir);
+    await until(() => moved(dir), 'the move to disk');
+    process.kill(c.pid, 'SIGKILL');
+    await c.exited;
+    await until(() => emptied(dir), 'the folder emptied');
+  });
 });
