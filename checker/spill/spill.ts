@@ -93,7 +93,7 @@ let gcFunction: (() => void) | undefined | null = null;
  * buffers are otherwise freed by a background thread after the collection:
  * the size read right after it would still count them.
  */
-function collectGarbage(): void {
+function collectGarbage(twice = true): void {
   if (gcFunction === null) {
     try {
       setFlagsFromString('--expose-gc');
@@ -104,7 +104,7 @@ function collectGarbage(): void {
     }
   }
   gcFunction?.();
-  gcFunction?.();
+  if (twice) gcFunction?.();
 }
 
 /** Records of the candidates of one level, in the order they were made, through a buffer to a file. */
@@ -382,7 +382,9 @@ class DiskPhase {
     this.seqs = 0;
     this.level.clear();
     this.noteDisk();
-    this.compact();
+    this.compact();    // The merge's read and write buffers are garbage now: let them go before the next level
+    // allocates its own (V8 would collect them only once many had piled up, past the budget).
+    collectGarbage(false);
   }
 
   /** More than a few visited runs: merge them into one, so that each level's merge reads few. */
