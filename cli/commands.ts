@@ -4,7 +4,7 @@
 import { assertSpillable, checkParallel, compileModel, safetyOnly, selectProperties, UsageError, walkJudges, type CheckOptions, type CheckResult, type CompiledModel } from '../checker/index.js';
 import { join } from 'node:path';
 import { fmtInt, formatResult, makeStyle } from './format.js';
-import { allocatorReady, respawn, watchParent } from './respawn.js';
+import { watchParent } from './respawn.js';
 import { resultToJson } from './json.js';
 import { parseBytes, parseChoice, parseCount, parseGrid, parseParams, parseSeconds, parseSeed, parseShard, parseWorkers } from './options.js';
 import { progressLine, progressPrinter } from './progress.js';
@@ -181,11 +181,8 @@ const checkCommand: Command = {
       assertSpillable(m, opts);
     }
     assertCheckpointable(opts, workers, ckpt);
-    if (spill !== undefined) {
-      // glibc keeps the memory of freed arrays unless told at start-up (cli/respawn.ts).
-      if (!allocatorReady()) return await respawn();
-      watchParent();
-    }
+    // In the child bin/respawn.js started (glibc keeps the memory of freed arrays unless told at start-up).
+    if (spill !== undefined) watchParent();
     const say = (line: string) => {
       if (v.quiet === true) return;
       progress.done();
