@@ -8,7 +8,7 @@
 //   npm run bench -- [--design v3|baseline] [--vcpus 3] [--suspends 2]
 //                    [--budget 20] [--no-peers] [--no-scaling] [--no-large] [--no-simulation] [--runs 3]
 //                    [--no-reviewer] [--premises k=v,...] (default: every premise on) [--no-liveness] [--no-rumur]
-//                    [--no-longrun]
+//                    [--no-longrun] [--spill-quarter]
 //
 // --runs: the headline rows are the best of this many runs; the run at scale
 // and the scaling table run once.
@@ -41,6 +41,7 @@ const { values: opt } = parseArgs({
     'no-rumur': { type: 'boolean', default: false },
     'no-liveness': { type: 'boolean', default: false },
     'no-longrun': { type: 'boolean', default: false },
+    'spill-quarter': { type: 'boolean', default: false },
     // The model parameters that switch every premise of the model on (locks,
     // clock-hardware modes, guest lifecycle), as k=v,k=v: the second
     // reviewer's row. Pending until the model has them.
@@ -599,6 +600,6 @@ if (!opt['no-simulation']) {
 
 if (!opt['no-longrun']) {
   console.log('');
-  const r = spawnSync(process.execPath, [join(root, 'bin/run-ts.js'), join(root, 'bench/longrun.ts')], { cwd: root, stdio: 'inherit' });
+  const r = spawnSync(process.execPath, [join(root, 'bin/run-ts.js'), join(root, 'bench/longrun.ts'), ...(opt['spill-quarter'] ? ['--spill-quarter'] : [])], { cwd: root, stdio: 'inherit' });
   if (r.status !== 0) process.exitCode = r.status ?? 1;
 }

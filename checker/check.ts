@@ -12,6 +12,7 @@ import { ModelError, UsageError } from './errors.js';
 import { conditionsOf, GraphRecorder } from './liveness/graph.js';
 import { findLassos, type Lasso } from './liveness/analysis.js';
 import { findStuck } from './liveness/stuck.js';
+import { SpillBfs } from './spill/spill.js';
 
 /** The model's selected properties need the state graph: liveness, or deadlock under stuttering. */
 export function needsGraph(m: CompiledModel): boolean {
@@ -44,8 +45,10 @@ export class CheckSession {
   readonly actors: readonly FairActor[];
   /** The liveness graph being recorded, when the properties need it. */
   readonly rec: GraphRecorder | undefined;
-  /** The breadth-first search (undefined for DFS). */
+  /** The breadth-first search (undefined for DFS, and for a search that may move to disk). */
   readonly bfs: Bfs | undefined;
+  /** The breadth-first search that moves to disk past its memory budget (--spill). */
+  readonly spill: SpillBfs | undefined;
   private readonly dfs: Dfs | undefined;
   private over = false;
 
@@ -60,6 +63,21 @@ export class CheckSession {
   ) {
     this.strategy = opts.strategy ?? 'bfs';
     assertLivenessCheckable(m, opts);
+    if (opts.spill !== undefined) {
+      assertSpillable(m, opts);
+      if (restore) throw new UsageError('--spill cannot be combined with --resume');
+      // The budget moves the search to disk; it does not stop it.
+      const { maxMemoryBytes, ...rest } = opts;
+      this.x = new Exploration(m, rest, false);
+      this.actors = [];
+      this.rec = undefined;
+      this.bfs = undefined;
+      this.dfs = undefined;
+      this.spill = new SpillBfs(this.x, opts.spill, maxMemoryBytes!);
+      this.spill.seed();
+      return;
+    }
+    this.spill = undefined;
     const graph = needsGraph(m);
     this.x = new Exploration(m, opts, (this.strategy === 'dfs' && opts.maxDepth !== undefined) || graph);
     this.actors = m.liveness.length ? fairnessActors(m, opts.fairness ?? 'model') : [];
@@ -83,8 +101,13 @@ export class CheckSession {
    * passed or (breadth-first) `maxExpansions` more states were expanded.
    */
   run(maxExpansions = Infinity, deadline = Infinity): void {
-    if (this.finished) return;
-    if (this.bfs) {
+    // Not `finished`: a search stopped before its first expansion (an initial
+    // state violates a property) still has its engine say what it left.
+    if (this.over) return;
+    if (this.spill) {
+      this.spill.run(maxExpansions, deadline);
+      this.over = this.spill.finished;
+    } else if (this.bfs) {
       this.bfs.run(maxExpansions, deadline);
       this.over = this.bfs.finished;
     } else {
@@ -110,9 +133,24 @@ export class CheckSession {
     return this.bfs !== undefined && !this.x.stoppedMidState && r !== 'violation';
   }
 
+  /** Remove what the search keeps on disk (--spill); `result` does it too. */
+  dispose(): void {
+    this.spill?.close();
+  }
+
   result(): CheckResult {
+    try {
+      return this.assemble();
+    } finally {
+      this.dispose();
+    }
+  }
+
+  private assemble(): CheckResult {
     const { m, x, rec, opts } = this;
-    const frontierPeak = this.bfs ? this.bfs.q.peak : this.dfs!.stack.peak;
+    this.spill?.settle();
+    const frontierPeak = this.spill ? this.spill.peak : this.bfs ? this.bfs.q.peak : this.dfs!.stack.peak;
+    const spilled = this.spill?.stats;
     const interrupted = x.stopReason === 'interrupted';
     if (rec) x.releaseVisited();
     const lassos = rec && !interrupted ? findLassos(m, rec, (id) => x.pathTo(id)) : undefined;
@@ -137,6 +175,7 @@ export class CheckSession {
       visitedBytes: x.set.bytes,
       parentBytes: x.parents.bytes + x.via.bytes,
       frontierPeak,
+      ...(spilled ? { spill: { ...spilled, atStates: spilled.atStates ?? null } } : {}),
       ...(rec
         ? {
             liveness: {
@@ -148,6 +187,21 @@ export class CheckSession {
           }
         : {}),
     });
+  }
+}
+
+/** Refuse what a search that moves to disk cannot do, in one line. */
+export function assertSpillable(m: CompiledModel, opts: CheckOptions): void {
+  if (opts.maxMemoryBytes === undefined) throw new UsageError('--spill needs --max-memory: the budget past which the search moves to disk');
+  if ((opts.strategy ?? 'bfs') !== 'bfs') throw new UsageError('--spill works with the breadth-first search only; leave out --strategy dfs');
+  if (opts.exact) throw new UsageError('--spill keeps 64-bit fingerprints on disk; leave out --exact');
+  if (opts.maxDepth !== undefined) throw new UsageError('--spill cannot be combined with --max-depth');
+  if (opts.maxStates !== undefined) throw new UsageError('--spill cannot be combined with --max-states');
+  if (needsGraph(m)) {
+    const names = [...m.liveness.map((p) => p.name), ...(m.checkDeadlock && m.stutterFamilies !== undefined ? ['deadlock (with stuttering steps)'] : [])];
+    throw new UsageError(
+      `${names.join(', ')} cannot be checked with --spill (the state graph they need stays in memory); leave ${names.length > 1 ? 'them' : 'it'} out, e.g. --property safety`,
+    );
   }
 }
 
@@ -178,6 +232,7 @@ export interface SearchOutcome {
   readonly parentBytes: number;
   readonly frontierPeak: number;
   readonly workers?: number;
+  readonly spill?: NonNullable<CheckResult['stats']['spill']>;
   /** What the liveness analysis found, when the model has liveness properties. */
   readonly liveness?: {
     readonly lassos: readonly (Lasso | undefined)[];
@@ -224,6 +279,7 @@ export function assembleResult(m: CompiledModel, o: SearchOutcome): CheckResult 
       workers: o.workers ?? 1,
       ...(o.unreduced ? { unreduced: o.unreduced } : {}),
       ...(o.liveness ? { graphBytes: o.liveness.graphBytes, edges: o.liveness.edges } : {}),
+      ...(o.spill ? { spill: o.spill } : {}),
     },
     ...(o.liveness && m.liveness.length ? { fairness: o.liveness.fairness } : {}),
     coverage,

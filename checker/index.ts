@@ -2,7 +2,7 @@
 export * from './state/layout.js';
 export * from './model.js';
 export * from './result.js';
-export { check, checkModel, replayInstances, assertLivenessCheckable, CheckSession } from './check.js';
+export { check, checkModel, replayInstances, assertLivenessCheckable, assertSpillable, CheckSession } from './check.js';
 export { UsageError, ModelError } from './errors.js';
 export { Stepper } from './search/stepper.js';
 export { checkParallel, type ParallelOptions, type ModelSource } from './parallel/parallel.js';

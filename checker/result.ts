@@ -36,6 +36,18 @@ export interface CheckOptions {
   readonly progressIntervalMs?: number;
   /** Called once for every distinct state found (tests, exports). */
   readonly onState?: (state: Uint32Array, depth: number) => void;
+  /**
+   * A folder for the search to move its visited set, queue and parent
+   * records to when `maxMemoryBytes` would be exceeded, instead of stopping
+   * (one-thread BFS, safety properties).
+   */
+  readonly spill?: string;
+  /**
+   * Tests only: with `spill`, move to disk once this many states are stored
+   * (not by the budget), with tables of these many entries (so that small
+   * models clear them, write runs and merge them).
+   */
+  readonly spillForTests?: { readonly atStates: number; readonly recent: number; readonly level: number; readonly keys: number };
 }
 
 /**
@@ -110,6 +122,19 @@ export interface Stats {
   /** With liveness properties: bytes of the recorded state graph, and its edges. */
   readonly graphBytes?: number;
   readonly edges?: number;
+  /** With `spill`: when the search moved to disk and what the disk held. */
+  readonly spill?: {
+    /** Distinct states when the search moved to disk; null if it never had to. */
+    readonly atStates: number | null;
+    readonly diskPeakBytes: number;
+    readonly diskWrittenBytes: number;
+    /** Levels whose candidates were merged with the visited set on disk. */
+    readonly merges: number;
+    /** Bytes the budget left for the tables in memory once on disk. */
+    readonly tableBytes: number;
+    /** The budget left no room for those tables after the move (stop reason memory): the least it would need. */
+    readonly neededBytes?: number;
+  };
 }
 
 export interface CheckResult {

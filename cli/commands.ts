@@ -1,9 +1,10 @@
 // The commands: each declares its options (for parseArgs and help) and runs
 // on parsed values, returning an exit code.
 
-import { checkParallel, compileModel, safetyOnly, selectProperties, UsageError, walkJudges, type CheckOptions, type CheckResult, type CompiledModel } from '../checker/index.js';
+import { assertSpillable, checkParallel, compileModel, safetyOnly, selectProperties, UsageError, walkJudges, type CheckOptions, type CheckResult, type CompiledModel } from '../checker/index.js';
 import { join } from 'node:path';
 import { fmtInt, formatResult, makeStyle } from './format.js';
+import { watchParent } from './respawn.js';
 import { resultToJson } from './json.js';
 import { parseBytes, parseChoice, parseCount, parseGrid, parseParams, parseSeconds, parseSeed, parseShard, parseWorkers } from './options.js';
 import { progressLine, progressPrinter } from './progress.js';
@@ -142,6 +143,7 @@ const checkCommand: Command = {
     checkpoint: { type: 'string' },
     'checkpoint-every': { type: 'string' },
     resume: { type: 'string' },
+    spill: { type: 'string' },
     ...reportOptions,
   },
   optionDocs: {
@@ -150,6 +152,8 @@ const checkCommand: Command = {
     checkpoint: 'write the search state into this folder every --checkpoint-every seconds and at SIGINT/SIGTERM, to --resume later (one-thread BFS)',
     'checkpoint-every': `seconds between two checkpoints (default ${CHECKPOINT_EVERY})`,
     resume: 'take the search up from the checkpoint in this folder (same model, parameters, properties and options) and go on checkpointing into it',
+    spill:
+      'when --max-memory would be exceeded, move the visited set, queue and parent records into this folder and go on (slower) instead of stopping (one-thread BFS, safety properties)',
     workers: "worker threads for a parallel BFS ('auto': one per core; default 1)",
     property:
       "check only these properties (repeatable, or comma-separated); 'safety' (invariants, steps, deadlock without stuttering), 'liveness' (the others) or 'none' (count states only)",
@@ -163,10 +167,22 @@ const checkCommand: Command = {
     const def = await resolveModel(pos[0]!);
     const m = withProperties(compileModel(def, parseParams(v.param as string[] | undefined)), v.property as string[] | undefined);
     const progress = progressPrinter(m.name, v.quiet !== true);
-    const opts = { ...searchOptionsFrom(v, progress.onProgress), continueAfterViolation: v.continue === true };
+    const spill = v.spill as string | undefined;
+    const opts = {
+      ...searchOptionsFrom(v, progress.onProgress),
+      continueAfterViolation: v.continue === true,
+      ...(spill !== undefined ? { spill, ...spillForTests() } : {}),
+    };
     const workers = parseWorkers(v.workers as string | undefined);
     const ckpt = { checkpoint: v.checkpoint as string | undefined, resume: v.resume as string | undefined, every: v['checkpoint-every'] as string | undefined };
+    if (spill !== undefined) {
+      if (workers > 1) throw new UsageError('--spill works with the one-thread search only; leave out --workers');
+      if (ckpt.checkpoint !== undefined || ckpt.resume !== undefined) throw new UsageError(`--spill cannot be combined with ${ckpt.resume !== undefined ? '--resume' : '--checkpoint'}`);
+      assertSpillable(m, opts);
+    }
     assertCheckpointable(opts, workers, ckpt);
+    // In the child bin/respawn.js started (glibc keeps the memory of freed arrays unless told at start-up).
+    if (spill !== undefined) watchParent();
     const say = (line: string) => {
       if (v.quiet === true) return;
       progress.done();
@@ -214,6 +230,22 @@ const checkCommand: Command = {
     return exitCodeOf([r]);
   },
 };
+
+/**
+ * CLOCKCHECK_SPILL_TEST=atStates:recent:level:keys (tests only): with
+ * --spill, move to disk at that many states whatever the memory, with
+ * tables of those many entries, so that a small model exercises the disk
+ * phase from the command line.
+ */
+function spillForTests(): { spillForTests?: NonNullable<CheckOptions['spillForTests']> } {
+  const raw = process.env.CLOCKCHECK_SPILL_TEST;
+  if (raw === undefined || raw === '') return {};
+  const n = raw.split(':').map(Number);
+  if (n.length !== 4 || !n.every((k) => Number.isSafeInteger(k) && k >= 0) || n.slice(1).some((k) => k < 1)) {
+    throw new UsageError(`CLOCKCHECK_SPILL_TEST: '${raw}' is not atStates:recent:level:keys (whole numbers, tables of 1 or more)`);
+  }
+  return { spillForTests: { atStates: n[0]!, recent: n[1]!, level: n[2]!, keys: n[3]! } };
+}
 
 const listCommand: Command = {
   synopsis: 'list',

@@ -126,6 +126,18 @@ export function formatResult(m: CompiledModel, r: CheckResult, st: Style): strin
   if (s.graphBytes !== undefined && s.edges !== undefined) {
     out.push(`  liveness graph ${fmtBytes(s.graphBytes)} (${fmtInt(s.edges)} edges, ${perState(s.graphBytes, s.distinct)})`);
   }
+  if (s.spill) {
+    const d = s.spill;
+    out.push(
+      d.atStates === null
+        ? `  --spill: the search fit in the memory budget`
+        : d.neededBytes !== undefined
+          ? st.yellow(
+              `  moved to disk at ${fmtInt(d.atStates)} states, but the budget leaves no room for the tables of the search on disk: --max-memory needs at least ${fmtBytes(d.neededBytes)} here`,
+            )
+          : `  moved to disk at ${fmtInt(d.atStates)} states: tables ${fmtBytes(d.tableBytes)} in memory, at most ${fmtBytes(d.diskPeakBytes)} on disk, ${fmtBytes(d.diskWrittenBytes)} written, ${fmtInt(d.merges)} level merges`,
+    );
+  }
   if (r.fairness) out.push(`  ${fairnessLine(r.fairness)}`);
   if (!r.exact) out.push(`  fingerprint collision probability: ${r.collisionProbability.toExponential(1)} (optimistic estimate)`);
   if (!r.complete) out.push(st.yellow(`  incomplete: ${STOP_TEXT[r.stopReason ?? 'depth']}`));

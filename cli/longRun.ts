@@ -148,6 +148,9 @@ export async function longRun(m: CompiledModel, opts: CheckOptions, o: LongRunOp
       if (session.checkpointable) write();
       else if (last === undefined && o.resume === undefined) o.say(`no checkpoint written: the budget stopped the search inside an expansion`);
     }
+  } catch (e) {
+    session.dispose();
+    throw e;
   } finally {
     signals.release();
     writer?.close();

@@ -219,6 +219,11 @@ export class Exploration {
   tick(queue: number, depth: number): void {
     if (this.set.size < this.nextCheck) return;
     this.nextCheck = this.set.size + 1024;
+    this.budgets(queue, depth);
+  }
+
+  /** Budgets and progress, now (a search whose count of states moves in steps calls this itself). */
+  budgets(queue: number, depth: number): void {
     const o = this.opts;
     const now = performance.now();
     if (o.maxSeconds !== undefined && now - this.started > o.maxSeconds * 1000) this.stop('time');
@@ -258,6 +263,20 @@ export class Exploration {
   /** Action instances from the initial state to `id`, and which initial state. */
   pathTo(id: number): { init: number; actions: number[] } {
     const actions: number[] = [];
+    const file = this.parentFile;
+    if (file) {
+      // The parent records were moved to disk (--spill).
+      let x = id;
+      for (;;) {
+        const [parent, via] = file.get(x);
+        if (parent === NO_PARENT) {
+          actions.reverse();
+          return { init: via!, actions };
+        }
+        actions.push(via!);
+        x = parent!;
+      }
+    }
     let x = id;
     while (this.parents.data[x] !== NO_PARENT) {
       actions.push(this.via.data[x]!);
@@ -265,6 +284,21 @@ export class Exploration {
     }
     actions.reverse();
     return { init: this.via.data[x]!, actions };
+  }
+
+  /** Parent records kept on disk instead of in `parents` and `via` (--spill). */
+  parentFile: { get(id: number): Uint32Array } | undefined;
+
+  /**
+   * Check the invariants still open on a state (--spill: a candidate, whose
+   * id is not known yet); each one violated is recorded with `stateId`
+   * standing for the state until it has its id. Returns how many.
+   */
+  checkCandidate(words: Uint32Array, off: number, stateId: number): number {
+    if (this.m.invariants.length === 0) return 0;
+    const n = this.checks.invariants(words, off);
+    for (let j = 0; j < n; j++) this.violate({ property: this.checks.found[j]!, stateId, instance: -1 });
+    return n;
   }
 }
 

@@ -33,6 +33,11 @@ class Growable<T extends Typed> {
     fill(this.data.subarray(0, n) as T);
     this.length = n;
   }
+  /** Let the values go (they were moved elsewhere): an empty, small array. */
+  release(): void {
+    this.data = this.make(16);
+    this.length = 0;
+  }
   get bytes(): number {
     return this.data.byteLength;
   }

@@ -138,6 +138,19 @@ export class FingerprintSet implements StateSet {
     if (n > 0) yield buf.subarray(0, n * E);
   }
 
+  /** Entries the table holds before it grows (or, for a table that must not grow, before it is full). */
+  get growthPoint(): number {
+    return this.limit;
+  }
+
+  /** Forget every entry (the table keeps its size). */
+  clear(): void {
+    this.fps.fill(0);
+    this.ids?.fill(0);
+    this.recent.fill(0);
+    this.size = 0;
+  }
+
   /** Make an empty set ready for `n` entries without growing (before `load`). */
   reserve(n: number): void {
     if (this.size !== 0) throw new Error('internal: reserve on a set that holds states');
