@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { compareExitCode, mismatches, runCompare, runCompareParallel } from './compare.js';
+import { compareExitCode, mismatches, runCompare, runCompareParallel } from './compare/compare.js';
 import { run } from './test-support.js';
 
 describe('clockcheck check', () => {

@@ -4,19 +4,19 @@
 import { assertSpillable, checkParallel, compileModel, safetyOnly, selectProperties, UsageError, walkJudges, type CheckOptions, type CheckResult, type CompiledModel } from '../checker/index.js';
 import { join } from 'node:path';
 import { fmtInt, formatResult, makeStyle } from './format.js';
-import { watchParent } from './respawn.js';
-import { resultToJson } from './json.js';
+import { watchParent } from './longrun/respawn.js';
+import { resultToJson } from './reports/json.js';
 import { parseBytes, parseChoice, parseCount, parseGrid, parseParams, parseSeconds, parseSeed, parseShard, parseWorkers } from './options.js';
 import { progressLine, progressPrinter } from './progress.js';
-import { assertCheckpointable, longRun, settleCheckpoint, trapSignals } from './longRun.js';
+import { assertCheckpointable, longRun, settleCheckpoint, trapSignals } from './longrun/longRun.js';
 
 /** Seconds between two checkpoints by default. */
 const CHECKPOINT_EVERY = 60;
 import { builtinModels, modelSourceDigest, registryModule, resolveModel } from './registry.js';
 import { formatShow, runReplay, runShow, saveTraces } from './traceCommands.js';
 import { readTraceFile } from '../traces/io.js';
-import { checkReportPaths, reportFromCheck, reportFromCompare, reportOptionDocs, reportOptions, writeReports } from './reports.js';
-import { compareExitCode, compareToJson, compareToMarkdown, formatCompare, formatTable, parseArch, tableExitCode, tableRow } from './compare.js';
+import { checkReportPaths, reportFromCheck, reportFromCompare, reportOptionDocs, reportOptions, writeReports } from './reports/reports.js';
+import { compareExitCode, compareToJson, compareToMarkdown, formatCompare, formatTable, parseArch, tableExitCode, tableRow } from './compare/compare.js';
 import { parseVariants, rowsFile, runShard, runSpecs, sweepHead, tableSpecs } from './shards/sweep.js';
 import { writeResults } from './shards/results.js';
 import { runMerge } from './shards/merge.js';

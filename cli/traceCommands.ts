@@ -8,7 +8,7 @@ import { toItf } from '../traces/itf.js';
 import { replayTrace } from '../traces/replay.js';
 import { toSvg } from '../traces/views/chart.js';
 import { toHtml } from '../traces/views/html.js';
-import { reportFromTrace } from './reports.js';
+import { reportFromTrace } from './reports/reports.js';
 import { loopMarks, makeStyle, table, traceHeading, wrapItems, type Style } from './format.js';
 import { VERSION } from './version.js';
 import { builtinModels, resolveModel } from './registry.js';

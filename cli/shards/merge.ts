@@ -3,7 +3,7 @@
 
 import { resolve } from 'node:path';
 import { noteWithRuns, UsageError } from '../../checker/index.js';
-import { compareHead, formatTable, tableExitCode } from '../compare.js';
+import { compareHead, formatTable, tableExitCode } from '../compare/compare.js';
 import { fmtInt, fmtSeconds, table, type Style } from '../format.js';
 import { gatherShards, RESULTS_FORMAT, RESULTS_VERSION, writeResults, type Merged, type RowsFile, type SimulationFile } from './results.js';
 import { sweepHead } from './sweep.js';

@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { LIVENESS_KINDS, UsageError, type PropertyKind } from '../../checker/index.js';
 import { writeFileAtomic } from '../../traces/io.js';
 import { gridPoints, type Shard } from '../options.js';
-import type { Cell, TableRow } from '../compare.js';
+import type { Cell, TableRow } from '../compare/compare.js';
 
 export const RESULTS_FORMAT = 'clockcheck-results';
 export const RESULTS_VERSION = 1;

@@ -5,7 +5,7 @@
 
 import { compileModel, resolveParams, safetyOnly, UsageError, type CheckOptions } from '../../checker/index.js';
 import { builtinModels } from '../registry.js';
-import { archOf, byArch, cellLabel, kvmVariantNames, rowMismatches, runCells, runCellsParallel, tableRow, type Cell, type CompareRow } from '../compare.js';
+import { archOf, byArch, cellLabel, kvmVariantNames, rowMismatches, runCells, runCellsParallel, tableRow, type Cell, type CompareRow } from '../compare/compare.js';
 import { shardOwns, type GridAxis, type Shard } from '../options.js';
 import { RESULTS_FORMAT, RESULTS_VERSION, specCells, type RowsFile } from './results.js';
 import type { Style } from '../format.js';

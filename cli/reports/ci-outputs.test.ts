@@ -6,9 +6,9 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { validateXML } from 'xmllint-wasm';
-import { toJunit } from '../traces/views/junit.js';
-import { githubAnnotations } from '../traces/views/github.js';
-import { run, runWith } from './test-support.js';
+import { toJunit } from '../../traces/views/junit.js';
+import { githubAnnotations } from '../../traces/views/github.js';
+import { run, runWith } from '../test-support.js';
 
 const made: string[] = [];
 function tempDir(): string {
@@ -20,7 +20,7 @@ afterAll(() => {
   for (const dir of made) rmSync(dir, { recursive: true, force: true });
 });
 
-const schema = readFileSync(new URL('./fixtures/junit.xsd', import.meta.url), 'utf8');
+const schema = readFileSync(new URL('../fixtures/junit.xsd', import.meta.url), 'utf8');
 
 async function schemaErrors(xml: string): Promise<string[]> {
   const r = await validateXML({ xml: [{ fileName: 'junit.xml', contents: xml }], schema: [{ fileName: 'junit.xsd', contents: schema }] });
@@ -280,7 +280,7 @@ describe('--sarif', () => {
 
 describe("the README's CI workflow", () => {
   it('its clockcheck command runs as written on a model file: reports written, an annotation, exit 1 for the violation', () => {
-    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
     const yaml = readme.split('## CI')[1]!.split('```yaml')[1]!.split('```')[0]!;
     expect(yaml).toContain('uses: actions/upload-artifact@v4');
     expect(yaml).toMatch(/on: pull_request/);

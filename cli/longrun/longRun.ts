@@ -9,9 +9,9 @@
 // written then is left as temporary files that the next run removes; the
 // checkpoint before it stays whole).
 
-import { CheckSession, UsageError, type CheckOptions, type CheckResult, type CompiledModel } from '../checker/index.js';
-import { assertResumable, Checkpointer, checkpointIdentity, holdsCheckpoint, removeCheckpoint, resumeSession, type CheckpointWritten } from '../checker/checkpoint/checkpoint.js';
-import { fmtBytes, fmtInt } from './format.js';
+import { CheckSession, UsageError, type CheckOptions, type CheckResult, type CompiledModel } from '../../checker/index.js';
+import { assertResumable, Checkpointer, checkpointIdentity, holdsCheckpoint, removeCheckpoint, resumeSession, type CheckpointWritten } from '../../checker/checkpoint/checkpoint.js';
+import { fmtBytes, fmtInt } from '../format.js';
 
 /** How long the search runs between two looks at signals and the checkpoint clock. */
 const SLICE_MS = 100;

@@ -6,12 +6,12 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { validateXML } from 'xmllint-wasm';
-import { runWith } from './test-support.js';
+import { runWith } from '../test-support.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'clockcheck-arch-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const schema = readFileSync(new URL('./fixtures/junit.xsd', import.meta.url), 'utf8');
+const schema = readFileSync(new URL('../fixtures/junit.xsd', import.meta.url), 'utf8');
 const summary = join(dir, 'summary.md');
 writeFileSync(summary, '');
 const files = { html: join(dir, 'r.html'), junit: join(dir, 'r.xml'), sarif: join(dir, 'r.sarif') };

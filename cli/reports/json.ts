@@ -1,7 +1,7 @@
 // Results as JSON: plain data with readable traces.
 
-import type { CheckResult, CompiledModel } from '../checker/index.js';
-import { describeTrace } from '../traces/describe.js';
+import type { CheckResult, CompiledModel } from '../../checker/index.js';
+import { describeTrace } from '../../traces/describe.js';
 
 export function resultToJson(m: CompiledModel, r: CheckResult): unknown {
   return {

@@ -4,8 +4,8 @@
 // so this uses every core without touching the search.
 
 import { parentPort } from 'node:worker_threads';
-import { check, compileModel, type CheckOptions, type CheckResult } from '../checker/index.js';
-import type { NamedModel } from './registry.js';
+import { check, compileModel, type CheckOptions, type CheckResult } from '../../checker/index.js';
+import type { NamedModel } from '../registry.js';
 
 export interface CompareJob {
   /** Which of the comparison's checks this is; the answer names it. */
@@ -27,7 +27,7 @@ interface Registry {
 /** `registry` is given when the worker was bundled with it (checker/runtime/workerBundle.ts). */
 export function startCompareWorker(registry?: Registry): void {
   const port = parentPort!;
-  const models = (registry ? Promise.resolve(registry) : (import('./registry.js') as Promise<Registry>)).then((r) => r.builtinModels());
+  const models = (registry ? Promise.resolve(registry) : (import('../registry.js') as Promise<Registry>)).then((r) => r.builtinModels());
   port.on('message', (job: CompareJob) => {
     models
       .then((all) => {

@@ -5,19 +5,19 @@
 
 import { appendFileSync, existsSync, statSync } from 'node:fs';
 import { isAbsolute, relative, resolve } from 'node:path';
-import { UsageError, type CheckResult, type CompiledModel, type ModelDefinition, type PropertyResult } from '../checker/index.js';
-import { traceFileOf, type TraceFile } from '../traces/format.js';
-import { writeFileAtomic } from '../traces/io.js';
-import type { ShownTrace } from '../traces/views/chart.js';
-import { toHtml } from '../traces/views/html.js';
-import { toJunit } from '../traces/views/junit.js';
-import { githubAnnotations, githubSummary } from '../traces/views/github.js';
-import { toSarif } from '../traces/views/sarif.js';
-import type { Report, ReportCell, ReportRow } from '../traces/views/report.js';
-import { archOf, byArch, type CompareRow } from './compare.js';
-import { STOP_TEXT } from './format.js';
-import { builtinModels } from './registry.js';
-import { VERSION } from './version.js';
+import { UsageError, type CheckResult, type CompiledModel, type ModelDefinition, type PropertyResult } from '../../checker/index.js';
+import { traceFileOf, type TraceFile } from '../../traces/format.js';
+import { writeFileAtomic } from '../../traces/io.js';
+import type { ShownTrace } from '../../traces/views/chart.js';
+import { toHtml } from '../../traces/views/html.js';
+import { toJunit } from '../../traces/views/junit.js';
+import { githubAnnotations, githubSummary } from '../../traces/views/github.js';
+import { toSarif } from '../../traces/views/sarif.js';
+import type { Report, ReportCell, ReportRow } from '../../traces/views/report.js';
+import { archOf, byArch, type CompareRow } from '../compare/compare.js';
+import { STOP_TEXT } from '../format.js';
+import { builtinModels } from '../registry.js';
+import { VERSION } from '../version.js';
 
 type OptionSpec = { type: 'string' | 'boolean' };
 

@@ -7,9 +7,9 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { run } from './test-support.js';
+import { run } from '../test-support.js';
 
-const bin = fileURLToPath(new URL('../bin/clockcheck.js', import.meta.url));
+const bin = fileURLToPath(new URL('../../bin/clockcheck.js', import.meta.url));
 const root = mkdtempSync(join(tmpdir(), 'clockcheck-resume-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 let n = 0;
@@ -209,8 +209,8 @@ describe('the folder under a long run', () => {
   it('a model file changed since its checkpoint is refused (one line, exit 2), even with the same fields and actions', () => {
     const dir = fresh();
     const file = join(root, `grid-${n}.ts`);
-    const checker = fileURLToPath(new URL('../checker/index.js', import.meta.url));
-    const source = readFileSync(fileURLToPath(new URL('./fixtures/grid.ts', import.meta.url)), 'utf8').replace('../../checker/index.js', checker);
+    const checker = fileURLToPath(new URL('../../checker/index.js', import.meta.url));
+    const source = readFileSync(fileURLToPath(new URL('../fixtures/grid.ts', import.meta.url)), 'utf8').replace('../../checker/index.js', checker);
     writeFileSync(file, source);
     const args = ['check', file, '-p', 'size=2000', '--property', 'inRange', '--json', '--quiet'];
     const stopped = run(...args, '--checkpoint', dir, '--max-seconds', '0.3');

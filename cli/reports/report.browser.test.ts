@@ -8,9 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { petersonLasso } from '../traces/test-support.js';
-import { toHtml } from '../traces/views/html.js';
-import { run } from './test-support.js';
+import { petersonLasso } from '../../traces/test-support.js';
+import { toHtml } from '../../traces/views/html.js';
+import { run } from '../test-support.js';
 
 /** CLOCKCHECK_CHROMIUM names the browser to use (and only it); else Debian's. */
 function findChromium(): string | undefined {
@@ -31,7 +31,7 @@ if (!executablePath) {
 // Chromium as root on a closed network: no sandbox, and none of the
 // background connections it would otherwise try (and be refused).
 const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-const SCREENSHOTS = fileURLToPath(new URL('../out/screenshots/', import.meta.url));
+const SCREENSHOTS = fileURLToPath(new URL('../../out/screenshots/', import.meta.url));
 const VARIANTS = ['baseline', 'v1', 'v3', 'v3-fixed', 'mutant-inject-cumulative'];
 
 interface Verdicts {

@@ -1,18 +1,18 @@
 // `clockcheck compare`: every variant against every property in one table,
 // with the expectation recorded in specs/ beside each verdict.
 
-import { check, compileModel, type CheckOptions, type CheckResult, type CompiledModel } from '../checker/index.js';
-import { expectationFor, type Expectation } from '../specs/configs.js';
-import { fmtInt, fmtSeconds, formatTrace, table, verdictText, type Style } from './format.js';
-import { resultToJson } from './json.js';
-import { builtinModels, registryModule } from './registry.js';
-import { kvmArchNames } from '../specs/kvm.js';
+import { check, compileModel, type CheckOptions, type CheckResult, type CompiledModel } from '../../checker/index.js';
+import { expectationFor, type Expectation } from '../../specs/configs.js';
+import { fmtInt, fmtSeconds, formatTrace, table, verdictText, type Style } from '../format.js';
+import { resultToJson } from '../reports/json.js';
+import { builtinModels, registryModule } from '../registry.js';
+import { kvmArchNames } from '../../specs/kvm.js';
 import { Worker } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
-import { bundledScript } from '../checker/runtime/workerBundle.js';
-import { rebuildError } from '../checker/parallel/parallelCommon.js';
+import { bundledScript } from '../../checker/runtime/workerBundle.js';
+import { rebuildError } from '../../checker/parallel/parallelCommon.js';
 import type { CompareAnswer, CompareJob } from './compareWorker.js';
-import { UsageError, type Verdict } from '../checker/index.js';
+import { UsageError, type Verdict } from '../../checker/index.js';
 
 export interface CompareRow {
   readonly variant: string;

@@ -13,9 +13,9 @@ import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { run, runWith } from './test-support.js';
+import { run, runWith } from '../test-support.js';
 
-const bin = fileURLToPath(new URL('../bin/clockcheck.js', import.meta.url));
+const bin = fileURLToPath(new URL('../../bin/clockcheck.js', import.meta.url));
 const root = mkdtempSync(join(tmpdir(), 'clockcheck-spill-cli-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 let n = 0;
