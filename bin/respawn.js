@@ -23,14 +23,46 @@
 // when the parent dies (the IPC channel closes), which it treats as SIGTERM.
 
 import { spawn } from 'node:child_process';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { constants } from 'node:os';
+import { join } from 'node:path';
 
 const THRESHOLD = '131072';
 
 /** The C library is glibc (where MALLOC_MMAP_THRESHOLD_ means something). */
 function glibc() {
   if (process.platform !== 'linux') return false;
-  return process.report?.getReport()?.header?.glibcVersionRuntime !== undefined;
+  try {
+    if (process.report) process.report.excludeNetwork = true;
+    return process.report?.getReport()?.header?.glibcVersionRuntime !== undefined;
+  } catch {
+    return false;
+  }
 }
+
+/**
+ * The --spill folder of a command line, if it names one.
+ * @param {string[]} args
+ */
+function spillDir(args) {
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === '--spill') return args[i + 1];
+    if (args[i].startsWith('--spill=')) return args[i].slice('--spill='.length);
+  }
+  return undefined;
+}
+
+/** @param {string | undefined} dir */
+function spillFolders(dir) {
+  try {
+    return dir !== undefined && existsSync(dir) ? readdirSync(dir).filter((f) => f.startsWith('clockcheck-spill-')) : [];
+  } catch {
+    return [];
+  }
+}
+
+/** Signals whose default action ends a process (others, e.g. SIGUSR1, mean something else to Node). */
+const ENDING = new Set(['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGKILL', 'SIGQUIT']);
 
 /**
  * `clockcheck check ... --spill DIR` on glibc, in a process started without
@@ -48,6 +80,8 @@ export function needsRespawn(args) {
  * @returns {Promise<number>} its exit code (if a signal ended it, the same signal is raised here)
  */
 export function respawn() {
+  const dir = spillDir(process.argv.slice(2));
+  const before = new Set(spillFolders(dir));
   const child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
     stdio: ['inherit', 'inherit', 'inherit', 'ipc'],
     detached: true,
@@ -58,13 +92,21 @@ export function respawn() {
   process.on('SIGINT', pass);
   process.on('SIGTERM', pass);
   return new Promise((resolve, reject) => {
-    child.on('error', reject);
+    child.on('error', (e) => {
+      process.off('SIGINT', pass);
+      process.off('SIGTERM', pass);
+      reject(e);
+    });
     child.on('exit', (code, signal) => {
       process.off('SIGINT', pass);
       process.off('SIGTERM', pass);
-      // The child was killed by a signal (a second Ctrl-C): end the same way.
-      if (signal !== null) process.kill(process.pid, signal);
-      resolve(code ?? 1);
+      if (signal === null) return resolve(code ?? 1);
+      // Killed by a signal (a second Ctrl-C, SIGKILL, the kernel's OOM
+      // killer): it could not remove its spill folder; this process does.
+      for (const f of spillFolders(dir)) if (!before.has(f)) rmSync(join(dir, f), { recursive: true, force: true });
+      // End the same way, for the signals that end a process.
+      if (ENDING.has(signal)) process.kill(process.pid, signal);
+      resolve(128 + (constants.signals[signal] ?? 0));
     });
   });
 }

@@ -74,7 +74,13 @@ export class CheckSession {
       this.bfs = undefined;
       this.dfs = undefined;
       this.spill = new SpillBfs(this.x, opts.spill, maxMemoryBytes!);
-      this.spill.seed();
+      try {
+        this.spill.seed();
+      } catch (e) {
+        // A model that throws on an initial state: its folder goes with it.
+        this.spill.close();
+        throw e;
+      }
       return;
     }
     this.spill = undefined;

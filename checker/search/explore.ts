@@ -239,6 +239,16 @@ export class Exploration {
     return this.priorSeconds + (now - this.started) / 1000;
   }
 
+  /**
+   * Forget a violation recorded on a state that turned out not to be new
+   * (--spill checks candidates before it knows: a fingerprint collision);
+   * the search in memory would have taken it for the state it collides with.
+   */
+  retract(property: number): void {
+    this.violations[property] = undefined;
+    this.reopen();
+  }
+
   /** Properties still open: every one not yet violated (after a resume, from the violations it restored). */
   reopen(): void {
     this.open = 0;

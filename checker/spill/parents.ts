@@ -58,7 +58,11 @@ export class ParentFile {
       return this.one;
     }
     const bytes = new Uint8Array(this.one.buffer);
-    for (let got = 0; got < 8; ) got += readSync(this.fd, bytes, got, 8 - got, id * 8 + got);
+    for (let got = 0; got < 8; ) {
+      const r = readSync(this.fd, bytes, got, 8 - got, id * 8 + got);
+      if (r === 0) throw new Error('the spill folder\'s parent records ended early (removed or cut short under the run?)');
+      got += r;
+    }
     return this.one;
   }
 

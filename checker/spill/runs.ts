@@ -61,6 +61,14 @@ export class RunAppender {
     this.records++;
   }
 
+  push3(hi: number, lo: number, seq: number): void {
+    if (this.used === this.buf.length) this.flush();
+    this.buf[this.used++] = hi;
+    this.buf[this.used++] = lo;
+    this.buf[this.used++] = seq;
+    this.records++;
+  }
+
   private flush(): void {
     const bytes = new Uint8Array(this.buf.buffer, 0, this.used * 4);
     for (let at = 0; at < bytes.length; ) at += writeSync(this.fd, bytes, at, bytes.length - at);
@@ -241,6 +249,43 @@ export class MergeCursor implements Cursor {
 export function openRuns(runs: readonly RunFile[], bufRecords?: number): Cursor {
   const cs = runs.map((r) => new FileCursor(r, bufRecords));
   return cs.length === 1 ? cs[0]! : new MergeCursor(cs);
+}
+
+/**
+ * Most runs one merge reads at once: each open run costs a file descriptor
+ * and a read buffer (196 KiB for keys), and neither may grow with the level.
+ */
+export const FAN_IN = 16;
+
+/** Merge runs of one stride into one (ties kept in sequence order), the inputs removed. */
+export function mergeRuns(runs: readonly RunFile[], path: string): RunFile {
+  const stride = runs[0]!.stride;
+  const out = new RunAppender(path, stride);
+  const c = openRuns(runs);
+  try {
+    if (stride === 2) for (; !c.done; c.advance()) out.push2(c.hi, c.lo);
+    else for (; !c.done; c.advance()) out.push3(c.hi, c.lo, c.seq);
+  } finally {
+    c.close();
+  }
+  const run = out.close();
+  for (const r of runs) removeRun(r);
+  return run;
+}
+
+/**
+ * Merge runs down to at most FAN_IN, FAN_IN at a time (oldest first, so
+ * that equal fingerprints keep their order); `pathFor` names each new run.
+ * The bytes written, for the statistics.
+ */
+export function reduceRuns(runs: RunFile[], pathFor: () => string): number {
+  let written = 0;
+  while (runs.length > FAN_IN) {
+    const merged = mergeRuns(runs.slice(0, FAN_IN), pathFor());
+    written += merged.records * merged.stride * 4;
+    runs.splice(0, FAN_IN, merged);
+  }
+  return written;
 }
 
 export function removeRun(run: RunFile): void {

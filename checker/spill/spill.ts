@@ -46,7 +46,8 @@ import { FingerprintSet, type StateSet } from '../store/stateset.js';
 import { DiskQueue } from './diskqueue.js';
 import { ParentFile } from './parents.js';
 import { radixSort } from './radix.js';
-import { ArrayCursor, FileCursor, MergeCursor, RunAppender, openRuns, removeRun, writeRun, type Cursor, type RunFile } from './runs.js';
+import { ArrayCursor, FileCursor, MergeCursor, RunAppender, mergeRuns, openRuns, reduceRuns, removeRun, writeRun, type Cursor, type RunFile } from './runs.js';
+import { UsageError } from '../errors.js';
 
 /** What the disk cost, for the statistics. */
 export interface SpillStats {
@@ -164,7 +165,11 @@ class CandidateFile {
       for (let pos = 0; pos < total; pos += per) {
         const words = Math.min(per, total - pos);
         const bytes = new Uint8Array(this.buf.buffer, 0, words * 4);
-        for (let got = 0; got < bytes.length; ) got += readSync(this.fd, bytes, got, bytes.length - got, pos * 4 + got);
+        for (let got = 0; got < bytes.length; ) {
+          const r = readSync(this.fd, bytes, got, bytes.length - got, pos * 4 + got);
+          if (r === 0) throw new Error(`the spill file ${this.path} ended early (removed or cut short under the run?)`);
+          got += r;
+        }
         each(this.buf, words / S);
       }
     } else if (this.used > 0) each(this.buf, this.used / S);
@@ -307,6 +312,8 @@ class DiskPhase {
     this.written += run.records * 12;
     this.keyRuns.push(run);
     this.keyCount = 0;
+    // A level's merge opens every key run at once: keep their number bounded.
+    this.written += reduceRuns(this.keyRuns, () => join(this.dir, `keys-${this.runNo++}.bin`));
     this.noteDisk();
   }
 
@@ -374,8 +381,20 @@ class DiskPhase {
         }
       }
     });
-    if (this.pending.some((p) => (isNew[p.seq >>> 3]! & (1 << (p.seq & 7))) === 0)) {
-      throw new Error('internal: a candidate that violates an open invariant was a state already visited');
+    // A candidate that violated an invariant but whose fingerprint was already
+    // known (a fingerprint collision, as rare as the collision estimate says)
+    // is treated as the search in memory treats it: as the state it collides
+    // with, known, so its violation was never seen; the property is open again.
+    for (const p of this.pending) {
+      if ((isNew[p.seq >>> 3]! & (1 << (p.seq & 7))) !== 0) continue;
+      const name = x.m.properties[p.property]!.name;
+      // Undoing a stop would need the rest of the expansion it cut short.
+      if (x.stopReason === 'violation') {
+        throw new UsageError(
+          `a fingerprint collision on disk: a state that violates ${name} has the 64-bit fingerprint of a state already visited, so --spill cannot decide ${name}; check it without --spill, with --exact`,
+        );
+      }
+      x.retract(p.property);
     }
     if (confirmed > 0 && depth > x.maxDepth) x.maxDepth = depth;
     this.pending = [];
@@ -390,14 +409,10 @@ class DiskPhase {
   /** More than a few visited runs: merge them into one, so that each level's merge reads few. */
   private compact(): void {
     if (this.visited.length <= 6) return;
-    const merged = new RunAppender(join(this.dir, `visited-${this.runNo++}.bin`), 2);
-    const d = openRuns(this.visited);
-    for (; !d.done; d.advance()) merged.push2(d.hi, d.lo);
-    d.close();
-    const run = merged.close();
+    this.written += reduceRuns(this.visited, () => join(this.dir, `visited-${this.runNo++}.bin`));
+    const run = mergeRuns(this.visited, join(this.dir, `visited-${this.runNo++}.bin`));
     this.written += run.records * 8;
     this.noteDisk();
-    for (const r of this.visited) removeRun(r);
     this.visited.length = 0;
     this.visited.push(run);
   }
@@ -415,6 +430,7 @@ class DiskPhase {
 }
 
 export class SpillBfs {
+  private closed = false;
   private readonly sink: SpillSuccessors;
   private readonly ex: Expander;
   private q: StateQueue | undefined;
@@ -438,8 +454,12 @@ export class SpillBfs {
     parentDir: string,
     private readonly budget: number,
   ) {
-    mkdirSync(parentDir, { recursive: true });
-    this.dir = mkdtempSync(join(parentDir, 'clockcheck-spill-'));
+    try {
+      mkdirSync(parentDir, { recursive: true });
+      this.dir = mkdtempSync(join(parentDir, 'clockcheck-spill-'));
+    } catch (e) {
+      throw new UsageError(`--spill: cannot make a folder in ${parentDir} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    }
     this.q = new StateQueue(x.m.words);
     this.sink = new SpillSuccessors(x, this.q);
     this.ex = new Expander(x, this.sink);
@@ -590,12 +610,8 @@ export class SpillBfs {
     let written = pieces.reduce((a, r) => a + r.records * 8, 0);
     let visited: RunFile[] = pieces;
     if (pieces.length > 1) {
-      const merged = new RunAppender(join(this.dir, 'visited-start.bin'), 2);
-      const d = openRuns(pieces);
-      for (; !d.done; d.advance()) merged.push2(d.hi, d.lo);
-      d.close();
-      for (const r of pieces) removeRun(r);
-      visited = [merged.close()];
+      written += reduceRuns(pieces, () => join(this.dir, `switch-${k++}.bin`));
+      visited = [mergeRuns(pieces, join(this.dir, 'visited-start.bin'))];
       written += visited[0]!.records * 8;
     }
     // The queue, in order.
@@ -613,6 +629,8 @@ export class SpillBfs {
 
   /** Remove the spill folder and everything in it. */
   close(): void {
+    if (this.closed) return;
+    this.closed = true;
     this.disk?.close();
     if (this.disk) this.disk.parents.close();
     rmSync(this.dir, { recursive: true, force: true });

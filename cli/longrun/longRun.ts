@@ -64,17 +64,29 @@ export function assertCheckpointable(opts: CheckOptions, workers: number, o: { c
   }
 }
 
-/** Catch the first SIGINT or SIGTERM; after it, signals have their usual effect again. */
-export function trapSignals(onSignal: (sig: string) => void): { readonly caught: string | undefined; release(): void } {
+/**
+ * Catch the first SIGINT or SIGTERM; after it, signals have their usual
+ * effect again, or, with `onSecond`, end the process through it (a search
+ * on disk removes its folder first: the default action would leave it).
+ */
+export function trapSignals(onSignal: (sig: string) => void, onSecond?: (sig: NodeJS.Signals) => void): { readonly caught: string | undefined; release(): void } {
   let caught: string | undefined;
-  const handler = (sig: string) => {
+  const second = (sig: NodeJS.Signals) => onSecond!(sig);
+  const handler = (sig: NodeJS.Signals) => {
     caught = sig;
-    release();
+    process.off('SIGINT', handler);
+    process.off('SIGTERM', handler);
+    if (onSecond) {
+      process.on('SIGINT', second);
+      process.on('SIGTERM', second);
+    }
     onSignal(sig);
   };
   const release = () => {
     process.off('SIGINT', handler);
     process.off('SIGTERM', handler);
+    process.off('SIGINT', second);
+    process.off('SIGTERM', second);
   };
   process.on('SIGINT', handler);
   process.on('SIGTERM', handler);
@@ -123,8 +135,14 @@ export async function longRun(m: CompiledModel, opts: CheckOptions, o: LongRunOp
     count++;
     o.say(`checkpoint: ${fmtInt(last.states)} states, ${fmtBytes(last.bytes)}, written in ${last.seconds.toFixed(2)} s to ${last.dir}`);
   };
-  const signals = trapSignals((sig) =>
-    o.say(`${sig}: stopping${writer ? ' (writing a checkpoint)' : ''}; send it again to quit at once`),
+  const signals = trapSignals(
+    (sig) => o.say(`${sig}: stopping${writer ? ' (writing a checkpoint)' : ''}; send it again to quit at once`),
+    opts.spill !== undefined
+      ? (sig) => {
+          session.dispose();
+          process.exit(128 + (sig === 'SIGINT' ? 2 : 15));
+        }
+      : undefined,
   );
   try {
     let due = performance.now() + o.every * 1000;

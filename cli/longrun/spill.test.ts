@@ -8,8 +8,8 @@
 // disk at that many states with tables of those many entries (README), so
 // that the disk phase runs without a model too big for a test.
 import { afterAll, describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -87,6 +87,41 @@ describe('check --spill', () => {
     expect(emptied(dir)).toBe(true);
   });
 
+  it('one level made of many key runs (a buffer of one key) is merged in steps: under 64 open files, the result of the run in memory', () => {
+    // Before the merge was bounded, every key run of a level was open at once: EMFILE here.
+    const dir = fresh();
+    const args = ['check', 'v3', '-p', 'vcpus=2,suspends=1', '--property', 'safety', '--continue', '--json', '--quiet'];
+    const r = spawnSync('bash', ['-c', 'ulimit -n 64 && exec "$0" "$@"', process.execPath, bin, ...args, '--max-memory', '1G', '--spill', dir], {
+      env: { ...process.env, NO_COLOR: '1', CLOCKCHECK_SPILL_TEST: '0:4096:4096:1' },
+      encoding: 'utf8',
+    });
+    expect(r.stderr).toBe('');
+    expect(essentials(JSON.parse(r.stdout))).toEqual(essentials(JSON.parse(run(...args).stdout)));
+    expect(emptied(dir)).toBe(true);
+  });
+
+  it('a model that throws on its initial state, or a folder that cannot be made: one line, exit 2, nothing left behind', () => {
+    const dir = fresh();
+    const model = join(root, `throws-init-${n}.ts`);
+    const checker = fileURLToPath(new URL('../../checker/index.js', import.meta.url));
+    writeFileSync(
+      model,
+      `import { defineLayout, defineModel, int, invariant, modelOf } from ${JSON.stringify(checker)};
+export default defineModel({ name: 'throwsInit', description: 'an invariant that throws', params: {}, build: () =>
+  modelOf(defineLayout({ x: int(0, 3) }), { init: () => {}, actions: [{ name: 'inc', enabled: (s) => s.x < 3, step: (s) => void s.x++ }],
+    properties: [invariant('bad', () => { throw new Error('boom'); })] }) });
+`,
+    );
+    const r = run('check', model, '--max-memory', '1G', '--spill', dir);
+    expect([r.code, r.stderr]).toEqual([2, 'clockcheck: model error: invariant bad threw: boom\n']);
+    expect(emptied(dir)).toBe(true);
+    const file = join(root, `a-file-${n++}`);
+    writeFileSync(file, 'x');
+    const f = run(...V3, '--max-memory', '1G', '--spill', file);
+    expect(f.code).toBe(2);
+    expect(f.stderr).toMatch(/^clockcheck: error: --spill: cannot make a folder in .*a-file-\d+ \(EEXIST\)\n$/);
+  });
+
   it('refuses, in one line with exit 2 and before anything is written, what it cannot do', () => {
     const cases: [string[], RegExp][] = [
       [['--spill', 'DIR'], /--spill needs --max-memory/],
@@ -114,6 +149,22 @@ describe('check --spill', () => {
     expect(existsSync(dir)).toBe(false);
   });
 });
+
+/** glibc, where --spill runs in a child (bin/respawn.js). */
+const glibcChild = process.platform === 'linux' && (process.report?.getReport() as any)?.header?.glibcVersionRuntime !== undefined;
+
+/** The pid of a process's child (Linux: /proc), or 0. */
+function childOf(pid: number): number {
+  try {
+    for (const t of readdirSync(`/proc/${pid}/task`)) {
+      const kids = readFileSync(`/proc/${pid}/task/${t}/children`, 'utf8').trim();
+      if (kids) return Number(kids.split(/\s+/)[0]);
+    }
+  } catch {
+    // Gone.
+  }
+  return 0;
+}
 
 interface Child {
   readonly pid: number;
@@ -158,6 +209,29 @@ describe('check --spill, stopped', () => {
     expect(j.signal).toBe('SIGINT');
     expect(j.stats.distinct).toBeGreaterThanOrEqual(20000);
     expect(j.stats.distinct).toBeLessThan(363432);
+    expect(emptied(dir)).toBe(true);
+  });
+
+  it('a second SIGINT quits at once, and the folder is emptied all the same', async () => {
+    const dir = fresh();
+    const c = start(SMALL, ...FIXED, '--spill', dir);
+    await until(() => moved(dir), 'the move to disk');
+    process.kill(c.pid, 'SIGINT');
+    await sleep(30);
+    process.kill(c.pid, 'SIGINT');
+    await c.exited;
+    await until(() => emptied(dir), 'the folder emptied');
+  });
+
+  it.runIf(glibcChild)('the search process itself killed (SIGKILL, as the OOM killer does): the command removes its folder and ends as killed', async () => {
+    const dir = fresh();
+    const c = start(SMALL, ...FIXED, '--spill', dir);
+    await until(() => moved(dir), 'the move to disk');
+    const child = childOf(c.pid);
+    expect(child).toBeGreaterThan(0);
+    process.kill(child, 'SIGKILL');
+    const exit = await c.exited;
+    expect(exit.signal).toBe('SIGKILL');
     expect(emptied(dir)).toBe(true);
   });
 
