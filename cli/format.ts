@@ -120,9 +120,12 @@ export function formatResult(m: CompiledModel, r: CheckResult, st: Style): strin
         `without it (${(s.unreduced.distinct / Math.max(1, s.distinct)).toFixed(2)}x fewer stored)`,
     );
   }
-  out.push(
-    `  state ${s.stateBytes} B packed, visited set ${fmtBytes(s.visitedBytes)} (${perState(s.visitedBytes, s.distinct)}), parent records ${fmtBytes(s.parentBytes)} (${perState(s.parentBytes, s.distinct)}), peak frontier ${fmtInt(s.frontierPeak)}, peak RSS ${fmtBytes(s.peakRssBytes)}`,
-  );
+  // On disk (--spill), the visited set and parent records are there: the line below says what they took.
+  const onDisk = s.spill !== undefined && s.spill.atStates !== null && s.spill.neededBytes === undefined;
+  const stores = onDisk
+    ? 'visited set and parent records on disk'
+    : `visited set ${fmtBytes(s.visitedBytes)} (${perState(s.visitedBytes, s.distinct)}), parent records ${fmtBytes(s.parentBytes)} (${perState(s.parentBytes, s.distinct)})`;
+  out.push(`  state ${s.stateBytes} B packed, ${stores}, peak frontier ${fmtInt(s.frontierPeak)}, peak RSS ${fmtBytes(s.peakRssBytes)}`);
   if (s.graphBytes !== undefined && s.edges !== undefined) {
     out.push(`  liveness graph ${fmtBytes(s.graphBytes)} (${fmtInt(s.edges)} edges, ${perState(s.graphBytes, s.distinct)})`);
   }
