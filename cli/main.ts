@@ -79,7 +79,7 @@ export async function main(argv: string[]): Promise<number> {
     return name === undefined ? EXIT.usage : EXIT.ok;
   }
   if (name === '--version' || name === '-V') {
-    process.stdout.write(`${(await import('./version.js')).VERSION}\n`);
+    process.stdout.write(`${(await import('../traces/version.js')).VERSION}\n`);
     return EXIT.ok;
   }
   const cmd = commands[name];

@@ -10,7 +10,7 @@ import { toSvg } from '../traces/views/chart.js';
 import { toHtml } from '../traces/views/html.js';
 import { reportFromTrace } from './reports/reports.js';
 import { loopMarks, makeStyle, table, traceHeading, wrapItems, type Style } from './format.js';
-import { VERSION } from './version.js';
+import { VERSION } from '../traces/version.js';
 import { builtinModels, resolveModel } from './registry.js';
 
 /** Exit codes of `replay` (README). */

@@ -19,7 +19,7 @@ import { kvmArchOf, kvmModels } from '../specs/kvm.js';
 import { encodeTrace, traceFileOf, type TraceFile } from './format.js';
 import { readTraceFile, traceFileName, writeFileAtomic, writeTraceFile } from './io.js';
 import { replayTrace } from './replay.js';
-import { VERSION } from '../cli/version.js';
+import { VERSION } from './version.js';
 
 export const REGRESSIONS = fileURLToPath(new URL('./regressions/', import.meta.url));
 

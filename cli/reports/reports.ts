@@ -17,7 +17,7 @@ import type { Report, ReportCell, ReportRow } from '../../traces/views/report.js
 import { archOf, byArch, type CompareRow } from '../compare/compare.js';
 import { STOP_TEXT } from '../format.js';
 import { builtinModels } from '../registry.js';
-import { VERSION } from '../version.js';
+import { VERSION } from '../../traces/version.js';
 
 type OptionSpec = { type: 'string' | 'boolean' };
 
