@@ -98,7 +98,10 @@ export interface X86Design extends Design<X86State, X86Ctx> {
   applyDeferred?(s: X86State, i: number, c: X86Ctx): void;
   /** mutant-vm-adjust-per-vcpu: kvmclock_offset may move once per vCPU. */
   readonly kvmclockAdjustPerVcpu?: boolean;
-  /** What of KVM's suspend-time state survives a live migration. */
+  /**
+   * What of KVM's suspend-time state survives a live migration. Called with
+   * the vCPUs stopped; KVM_SET_CLOCK's masterclock update follows it.
+   */
   migrate?(s: X86State, c: X86Ctx): void;
   /**
    * The VMM wrote every TSC and kvm_synchronize_tsc matched them: 'reset',
@@ -414,14 +417,27 @@ function bootGuest(d: X86Design, s: X86State, c: X86Ctx): void {
   if (d.guestBaselinesAtBoot) s.guestInjected = s.sharedSuspendNs;
 }
 
-/** The source VM's vCPUs are stopped for the last pass of a migration; they enter again on the destination. */
-function stopForMigration(s: X86State): void {
+/** The VMM pauses its vCPU threads (a system reset, a migration's last pass): none stays in guest mode; each enters anew. */
+function stopVcpus(s: X86State): void {
   for (const v of s.vcpu) if (v.pc === VcpuPc.guest) v.pc = VcpuPc.run;
+}
+
+/** The VMM wrote MSR_IA32_TSC on every vCPU and kvm_synchronize_tsc matched them: every TSC offset becomes the first's. */
+function matchTscs(s: X86State): void {
+  const synced = s.vcpu[0]!.tscAdj;
+  for (const v of s.vcpu) v.tscAdj = synced;
+}
+
+/** A vCPU thread leaves KVM_RUN, releasing vcpu->mutex. */
+function leaveRun(s: X86State, i: number): void {
+  s.vcpu[i]!.pc = VcpuPc.run;
+  s.vcpu[i]!.inRun = false;
 }
 
 /** The actors and events that only some premises bring in: guest boots and reboots, migration, the VMM's VM ioctl. */
 function premiseActions(d: X86Design, c: X86Ctx): ActionFamily<X86State>[] {
   const { p, n } = c;
+  const vcpus = Array.from({ length: n }, (_, i) => i);
   const out: ActionFamily<X86State>[] = [];
   if (p.lateEnable || p.reboot) {
     out.push({
@@ -445,11 +461,8 @@ function premiseActions(d: X86Design, c: X86Ctx): ActionFamily<X86State>[] {
         enabled: (s) => rebootReady(s) && s.vcpu.every((v) => v.pc !== VcpuPc.retry),
         step: (s) => {
           kernelDown(s);
-          const synced = s.vcpu[0]!.tscAdj;
-          for (const v of s.vcpu) {
-            v.tscAdj = synced;
-            if (v.pc === VcpuPc.guest) v.pc = VcpuPc.run;
-          }
+          stopVcpus(s);
+          matchTscs(s);
           d.tscSynchronized?.(s, 'reset');
           // kvm_synchronize_tsc -> kvm_track_tsc_matching: a masterclock update.
           masterclockUpdate(s, c);
@@ -466,35 +479,32 @@ function premiseActions(d: X86Design, c: X86Ctx): ActionFamily<X86State>[] {
   if (p.migrate) {
     const migrationReady = (s: X86State): boolean =>
       s.migrationsLeft > 0 && s.hostPhase === HostPhase.running && s.vcpu.every((v) => v.pc !== VcpuPc.retry);
+    const migrateVm = (s: X86State, tscsMatched: boolean): void => {
+      s.migrationsLeft--;
+      stopVcpus(s);
+      if (tscsMatched) {
+        matchTscs(s);
+        d.tscSynchronized?.(s, 'matched');
+      }
+      d.migrate?.(s, c);
+      // KVM_SET_CLOCK on the destination redoes the masterclock snapshot
+      // (kvm_gen_update_masterclock in v5.15; from v5.16
+      // kvm_vm_ioctl_set_clock: kvm_start_pvclock_update,
+      // pvclock_update_vm_gtod_copy, kvm_end_pvclock_update).
+      masterclockUpdate(s, c);
+    };
     out.push(
       {
         name: 'migrate',
         doc: 'live migration with each TSC restored as it was (KVM_VCPU_TSC_OFFSET, v5.16, or MSR_IA32_TSC values too far apart for kvm_synchronize_tsc to match): kvmclock (KVM_GET/SET_CLOCK) and MSRs travel; the destination KVM starts its own suspend_time_ns and base_offs_boot_ns, request bits stay behind',
         enabled: migrationReady,
-        step: (s) => {
-          s.migrationsLeft--;
-          stopForMigration(s);
-          d.migrate?.(s, c);
-          // KVM_SET_CLOCK on the destination redoes the masterclock snapshot
-          // (kvm_gen_update_masterclock in v5.15; from v5.16
-          // kvm_vm_ioctl_set_clock: kvm_start_pvclock_update,
-          // pvclock_update_vm_gtod_copy, kvm_end_pvclock_update).
-          masterclockUpdate(s, c);
-        },
+        step: (s) => migrateVm(s, false),
       },
       {
         name: 'migrateTscSynced',
         doc: "live migration whose VMM restores MSR_IA32_TSC (v5.15 QEMU) with values within a second of each other: the destination's kvm_synchronize_tsc matches them, so every TSC offset becomes the first's; the rest as migrate",
         enabled: migrationReady,
-        step: (s) => {
-          s.migrationsLeft--;
-          stopForMigration(s);
-          const synced = s.vcpu[0]!.tscAdj;
-          for (const v of s.vcpu) v.tscAdj = synced;
-          d.tscSynchronized?.(s, 'matched');
-          d.migrate?.(s, c);
-          masterclockUpdate(s, c);
-        },
+        step: (s) => migrateVm(s, true),
       },
     );
   }
@@ -523,27 +533,21 @@ function premiseActions(d: X86Design, c: X86Ctx): ActionFamily<X86State>[] {
       },
       {
         name: 'vcpuUserExit',
-        over: [Array.from({ length: n }, (_, i) => i)],
+        over: [vcpus],
         doc: 'KVM_RUN returns to the VMM (an exit it handles in userspace): the thread releases vcpu->mutex',
         enabled: (s, i) => s.vcpu[i]!.pc === VcpuPc.guest && s.vcpu[i]!.inRun,
-        step: (s, i) => {
-          s.vcpu[i]!.pc = VcpuPc.run;
-          s.vcpu[i]!.inRun = false;
-        },
+        step: leaveRun,
       },
       {
         name: 'vcpuKickedOut',
-        over: [Array.from({ length: n }, (_, i) => i)],
+        over: [vcpus],
         doc: "the VMM signals the vCPU thread it waits for (QEMU's pause_all_vcpus): at its next pass through vcpu_run it leaves KVM_RUN (-EINTR), releasing vcpu->mutex",
         enabled: (s, i) => s.vmIoctl === i + 1 && s.vcpu[i]!.inRun && s.vcpu[i]!.pc !== VcpuPc.retry,
-        step: (s, i) => {
-          s.vcpu[i]!.pc = VcpuPc.run;
-          s.vcpu[i]!.inRun = false;
-        },
+        step: leaveRun,
       },
       {
         name: 'vcpuIoctlRun',
-        over: [Array.from({ length: n }, (_, i) => i)],
+        over: [vcpus],
         doc: 'the VMM calls KVM_RUN again: mutex_lock_killable(&vcpu->mutex) in kvm_vcpu_ioctl',
         enabled: (s, i) => !s.vcpu[i]!.inRun && !(s.vmIoctl > i + 1 && s.vmIoctl <= n + 1) && !tasksFrozen(s),
         step: (s, i) => void (s.vcpu[i]!.inRun = true),

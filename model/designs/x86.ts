@@ -55,11 +55,7 @@ function migrateAsPosted(s: X86State, c: X86Ctx): void {
     v.tscSleptSeen = s.hostTscSlept;
     v.reqSuspendTimeAdj = false;
     v.deferredAdj = 0;
-    if (v.pc === VcpuPc.guest) v.pc = VcpuPc.run;
   }
-  // KVM_SET_CLOCK on the destination: kvm_gen_update_masterclock (v5.15; the
-  // same snapshot through kvm_start/end_pvclock_update from v5.16).
-  masterclockUpdate(s, c);
 }
 
 const v3: X86Design = withReRequest(
@@ -148,11 +144,7 @@ const v3Fixed: X86Design = {
     // compensated, and an adjustment would move kvmclock under vCPUs that
     // run freely).
     s.kvmSuspendInProgress = false;
-    for (const v of s.vcpu) {
-      if (s.msrEnabled) v.reqSuspendTimeAdj = true;
-      if (v.pc === VcpuPc.guest) v.pc = VcpuPc.run;
-    }
-    masterclockUpdate(s, c);
+    if (s.msrEnabled) for (const v of s.vcpu) v.reqSuspendTimeAdj = true;
   },
 };
 withReRequest(v3Fixed, finishPass);
