@@ -170,27 +170,10 @@ export class FingerprintSet implements StateSet {
     let added = 0;
     for (let k = 0; k + E <= entries.length; k += E) {
       if (entries[k + 1] === 0) throw new Error('internal: a fingerprint entry with a zero low half');
-      if (this.insertEntry(entries[k]!, entries[k + 1]!, E === 3 ? entries[k + 2]! : 0)) added++;
+      // The search's own insert (its probe loop): -1 when the entry is new.
+      if (this.insert(entries, k, entries[k]!, entries[k + 1]!, E === 3 ? entries[k + 2]! : 0) === -1) added++;
     }
     return added;
-  }
-
-  private insertEntry(hi: number, lo: number, id: number): boolean {
-    if (this.size >= this.limit) this.grow();
-    const fps = this.fps;
-    let i = Math.floor(hi * this.scale);
-    for (;;) {
-      const l = fps[2 * i + 1]!;
-      if (l === 0) {
-        fps[2 * i] = hi;
-        fps[2 * i + 1] = lo;
-        if (this.ids) this.ids[i] = id;
-        this.size++;
-        return true;
-      }
-      if (l === lo && fps[2 * i] === hi) return false;
-      if (++i === this.cap) i = 0;
-    }
   }
 
   setId(_w: Uint32Array, _off: number, hi: number, lo: number, id: number): void {
