@@ -12,6 +12,7 @@ import { check, CheckSession } from '../check.js';
 import { compileModel, selectProperties, type CompiledModel, type FairnessMode } from '../model.js';
 import type { CheckOptions, CheckResult } from '../result.js';
 import { graphModel, graphSpec } from '../test-support/randomModel.js';
+import { resultSummary as summary } from '../test-support/summary.js';
 import { liveModel, liveSpec } from '../test-support/naiveLiveness.js';
 import { Checkpointer, checkpointIdentity, resumeSession } from './checkpoint.js';
 import { SectionWriter } from './sections.js';
@@ -23,25 +24,6 @@ const root = mkdtempSync(join(tmpdir(), 'clockcheck-ckpt-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 let dirs = 0;
 const freshDir = () => join(root, `d${dirs++}`);
-
-/** Everything a resumed run must reproduce. */
-function summary(r: CheckResult) {
-  return {
-    complete: r.complete,
-    stopReason: r.stopReason ?? null,
-    distinct: r.stats.distinct,
-    transitions: r.stats.transitions,
-    depth: r.stats.depth,
-    edges: r.stats.edges ?? null,
-    unreduced: r.stats.unreduced ?? null,
-    coverage: r.coverage.map((c) => c.count),
-    properties: r.properties.map((p) => ({
-      name: p.name,
-      verdict: p.verdict,
-      trace: p.trace ? { init: p.trace.initIndex, actions: p.trace.actions.map((a) => a.label), loopStart: p.trace.loopStart ?? null } : null,
-    })),
-  };
-}
 
 /** Run with a checkpoint and a resume after each of `pauses` expansions (counted from where the previous session stood). */
 function resumedRun(m: CompiledModel, opts: CheckOptions, pauses: readonly number[]): CheckResult {

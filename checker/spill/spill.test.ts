@@ -11,24 +11,12 @@ import { check } from '../check.js';
 import { compileModel, selectProperties, type CompiledModel } from '../model.js';
 import type { CheckOptions, CheckResult } from '../result.js';
 import { graphModel, graphSpec } from '../test-support/randomModel.js';
+import { resultSummary as summary } from '../test-support/summary.js';
 import { radixSort } from './radix.js';
 import { builtinModels } from '../../cli/registry.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'clockcheck-spill-test-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-function summary(r: CheckResult) {
-  return {
-    complete: r.complete,
-    stopReason: r.stopReason ?? null,
-    distinct: r.stats.distinct,
-    transitions: r.stats.transitions,
-    depth: r.stats.depth,
-    unreduced: r.stats.unreduced ?? null,
-    coverage: r.coverage.map((c) => c.count),
-    properties: r.properties.map((p) => ({ name: p.name, verdict: p.verdict, trace: p.trace ? { init: p.trace.initIndex, actions: p.trace.actions.map((a) => a.label) } : null })),
-  };
-}
 
 function spilled(m: CompiledModel, opts: CheckOptions, t: NonNullable<CheckOptions['spillForTests']>): CheckResult {
   const r = check(m, { ...opts, spill: dir, maxMemoryBytes: 2 ** 40, spillForTests: t });

@@ -2,49 +2,16 @@
 // (SIGINT, SIGTERM) or stopped by a budget, then resumed from its
 // checkpoint; the resumed run must be the uninterrupted one.
 import { afterAll, describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { run } from '../test-support.js';
+import { run, sleep, start, until } from '../test-support.js';
 
-const bin = fileURLToPath(new URL('../../bin/clockcheck.js', import.meta.url));
 const root = mkdtempSync(join(tmpdir(), 'clockcheck-resume-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 let n = 0;
 const fresh = () => join(root, `c${n++}`);
-
-interface Child {
-  readonly pid: number;
-  stdout: string;
-  stderr: string;
-  readonly exited: Promise<{ code: number | null; signal: string | null }>;
-}
-
-function start(...args: string[]): Child {
-  const p = spawn(process.execPath, [bin, ...args], { env: { ...process.env, NO_COLOR: '1' } });
-  const c: Child = {
-    pid: p.pid!,
-    stdout: '',
-    stderr: '',
-    exited: new Promise((resolve) => p.on('exit', (code, signal) => resolve({ code, signal }))),
-  };
-  p.stdout.on('data', (d) => (c.stdout += d));
-  p.stderr.on('data', (d) => (c.stderr += d));
-  return c;
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Wait until `cond` holds (polling), or fail after `ms`. */
-async function until(cond: () => boolean, what: string, ms = 60_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(20);
-  }
-}
 
 /** What a resumed run must give exactly as the uninterrupted one. */
 function essentials(j: any) {

@@ -8,12 +8,12 @@
 // disk at that many states with tables of those many entries (README), so
 // that the disk phase runs without a model too big for a test.
 import { afterAll, describe, expect, it } from 'vitest';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { run, runWith } from '../test-support.js';
+import { run, runWith, sleep, startWith as start, until } from '../test-support.js';
 
 const bin = fileURLToPath(new URL('../../bin/clockcheck.js', import.meta.url));
 const root = mkdtempSync(join(tmpdir(), 'clockcheck-spill-cli-'));
@@ -166,29 +166,6 @@ function childOf(pid: number): number {
     // Gone.
   }
   return 0;
-}
-
-interface Child {
-  readonly pid: number;
-  stdout: string;
-  readonly exited: Promise<{ code: number | null; signal: string | null }>;
-}
-
-function start(env: Record<string, string>, ...args: string[]): Child {
-  const p = spawn(process.execPath, [bin, ...args], { env: { ...process.env, NO_COLOR: '1', ...env } });
-  const c: Child = { pid: p.pid!, stdout: '', exited: new Promise((resolve) => p.on('exit', (code, signal) => resolve({ code, signal }))) };
-  p.stdout.on('data', (d) => (c.stdout += d));
-  p.stderr.resume();
-  return c;
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-async function until(cond: () => boolean, what: string, ms = 60_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(20);
-  }
 }
 
 /** The search's folder inside `dir` holds the parent records: it has moved to disk. */
